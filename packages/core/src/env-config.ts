@@ -1,0 +1,187 @@
+// Typed environment configuration (overlays/<env>/env.json), checked with ajv against a JSON schema
+// derived from the catalog: a service that autoscales takes HPA bounds, a fixed one takes replicas, and
+// only GPU-capable services take a GPU switch. Errors name the file, the field path and the fix.
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
+import type { AppSettings } from './app-settings.ts';
+import { type ResourceSpec, type ServiceName, type ServiceSpec, services } from './catalog.ts';
+
+export const environments = ['dev', 'staging', 'production'] as const;
+export type Environment = (typeof environments)[number];
+export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+
+export interface ServiceEnvConfig {
+  tag: string;
+  replicas?: number;
+  autoscaling?: { minReplicas: number; maxReplicas: number };
+  resources?: ResourceSpec;
+  gpu?: boolean;
+}
+
+export interface EnvConfig {
+  environment: Environment;
+  logLevel: (typeof logLevels)[number];
+  /** `required`: pods of one service must spread over zones (multi-zone clusters only). */
+  zoneSpread: 'preferred' | 'required';
+  app?: { [K in keyof AppSettings]?: Partial<AppSettings[K]> };
+  services: Record<ServiceName, ServiceEnvConfig>;
+}
+
+export class EnvConfigError extends Error {
+  readonly file: string;
+  readonly problems: string[];
+
+  constructor(file: string, problems: string[]) {
+    super(`${file}: invalid environment config\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvConfigError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+const quantity = (pattern: string, example: string) => ({ type: 'string', pattern, description: `e.g. ${example}` });
+const cpu = quantity('^[0-9]+(\\.[0-9]+)?m?$', '250m or 1');
+const memory = quantity('^[0-9]+(Ki|Mi|Gi|Ti)$', '512Mi');
+const bounded = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
+
+const resourcesSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['requests', 'limits'],
+  properties: {
+    requests: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cpu', 'memory'],
+      properties: { cpu, memory },
+    },
+    limits: { type: 'object', additionalProperties: false, required: ['memory'], properties: { cpu, memory } },
+  },
+};
+
+function serviceSchema(spec: ServiceSpec): SchemaObject {
+  const properties: Record<string, unknown> = {
+    tag: {
+      type: 'string',
+      // A released version, never a moving tag such as `latest`.
+      pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$',
+      description: 'a release version such as 1.4.2',
+    },
+    resources: resourcesSchema,
+  };
+  if (spec.autoscaling) {
+    properties.autoscaling = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['minReplicas', 'maxReplicas'],
+      properties: { minReplicas: bounded(1, 100), maxReplicas: bounded(1, 200) },
+    };
+  } else {
+    properties.replicas = bounded(1, 50);
+  }
+  if (spec.gpuCapable) properties.gpu = { type: 'boolean' };
+  return { type: 'object', additionalProperties: false, required: ['tag'], properties };
+}
+
+export function envConfigSchema(catalog: readonly ServiceSpec[] = services): SchemaObject {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['environment', 'logLevel', 'zoneSpread', 'services'],
+    properties: {
+      $schema: { type: 'string' },
+      environment: { enum: [...environments] },
+      logLevel: { enum: [...logLevels] },
+      zoneSpread: { enum: ['preferred', 'required'] },
+      app: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          processing: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              bufferSize: bounded(256, 1_048_576),
+              workerThreads: bounded(1, 64),
+              batchSize: bounded(1, 4096),
+            },
+          },
+          storage: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { type: { enum: ['gcs', 'filesystem'] }, retentionDays: bounded(1, 3650) },
+          },
+          kafka: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { bootstrapServers: { type: 'string', pattern: '^[a-z0-9.-]+:[0-9]+(,[a-z0-9.-]+:[0-9]+)*$' } },
+          },
+        },
+      },
+      services: {
+        type: 'object',
+        additionalProperties: false,
+        required: catalog.map((s) => s.name),
+        properties: Object.fromEntries(catalog.map((s) => [s.name, serviceSchema(s)])),
+      },
+    },
+  };
+}
+
+function describe(error: ErrorObject): string {
+  const path = error.instancePath || '/';
+  const schema = error.parentSchema as { description?: string } | undefined;
+  switch (error.keyword) {
+    case 'enum':
+      return `${path}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'additionalProperties':
+      return `${path}: unknown field "${error.params.additionalProperty}" (allowed: ${Object.keys(
+        (error.parentSchema as { properties?: object }).properties ?? {},
+      ).join(', ')})`;
+    case 'required':
+      return `${path}: missing required field "${error.params.missingProperty}"`;
+    case 'pattern':
+      return `${path}: ${JSON.stringify(error.data)} is not valid: expected ${schema?.description ?? `pattern ${error.params.pattern}`}`;
+    default:
+      return `${path}: ${error.message ?? 'is invalid'}${schema?.description ? ` (expected ${schema.description})` : ''}`;
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+const validateSchema = ajv.compile<EnvConfig>(envConfigSchema());
+
+/** Checks that JSON Schema cannot express: bounds that relate two fields. */
+function crossFieldProblems(config: EnvConfig): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(config.services)) {
+    const scaling = service.autoscaling;
+    if (scaling && scaling.minReplicas > scaling.maxReplicas) {
+      problems.push(
+        `/services/${name}/autoscaling: minReplicas (${scaling.minReplicas}) must not exceed maxReplicas (${scaling.maxReplicas})`,
+      );
+    }
+  }
+  return problems;
+}
+
+export function parseEnvConfig(file: string, text: string, expected?: Environment): EnvConfig {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new EnvConfigError(file, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  if (!validateSchema(data)) {
+    throw new EnvConfigError(file, (validateSchema.errors ?? []).map(describe));
+  }
+  const problems = crossFieldProblems(data);
+  if (expected && data.environment !== expected) {
+    problems.push(`/environment: is "${data.environment}" but the file belongs to environment "${expected}"`);
+  }
+  if (problems.length > 0) throw new EnvConfigError(file, problems);
+  return data;
+}
+
+export function loadEnvConfig(file: string, expected?: Environment): EnvConfig {
+  return parseEnvConfig(file, readFileSync(file, 'utf8'), expected);
+}

@@ -1,0 +1,43 @@
+// The label conventions: every object carries the full recommended set; selectors use only
+// name + instance, because selectors are immutable and must survive a version bump.
+import type { ServiceSpec } from './catalog.ts';
+import { platform } from './platform.ts';
+
+export type Labels = Record<string, string>;
+
+export function selectorLabels(spec: Pick<ServiceSpec, 'name'>): Labels {
+  return {
+    'app.kubernetes.io/name': spec.name,
+    'app.kubernetes.io/instance': `${platform.partOf}-${spec.name}`,
+  };
+}
+
+export function serviceLabels(spec: ServiceSpec): Labels {
+  return {
+    ...selectorLabels(spec),
+    'app.kubernetes.io/component': spec.component,
+    'app.kubernetes.io/part-of': platform.partOf,
+    'app.kubernetes.io/managed-by': platform.managedBy,
+  };
+}
+
+export const versionLabel = 'app.kubernetes.io/version';
+
+/**
+ * Workloads and their pod templates also carry the version they run. Other objects of a service do not:
+ * their content does not change with a release, so a version label there would only add diff noise.
+ */
+export function workloadLabels(spec: ServiceSpec, version: string): Labels {
+  return { ...serviceLabels(spec), [versionLabel]: version };
+}
+
+/** Labels for objects that belong to the tier rather than to one service (namespace, shared policies). */
+export function tierLabels(component: string): Labels {
+  return {
+    'app.kubernetes.io/name': platform.partOf,
+    'app.kubernetes.io/instance': platform.partOf,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': platform.partOf,
+    'app.kubernetes.io/managed-by': platform.managedBy,
+  };
+}

@@ -1,0 +1,93 @@
+// NetworkPolicies: the namespace starts from deny-all in both directions; each service then gets exactly
+// the flows the service graph in the catalog declares, plus DNS. Namespace selectors use
+// kubernetes.io/metadata.name, the one label Kubernetes sets on every namespace.
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
+import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
+import { portOf, type ServiceName, type ServiceSpec, serviceByName } from './catalog.ts';
+import { selectorLabels, serviceLabels, tierLabels } from './labels.ts';
+import { platform } from './platform.ts';
+
+const namespaceLabel = 'kubernetes.io/metadata.name';
+
+function inNamespace(name: string) {
+  return { namespaceSelector: { matchLabels: { [namespaceLabel]: name } } };
+}
+
+function tcp(...ports: number[]) {
+  return [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ protocol: 'TCP' as const, port }));
+}
+
+export function buildDefaultDeny(): NetworkPolicy {
+  return new NetworkPolicy({
+    metadata: { name: 'default-deny-all', namespace: platform.appNamespace, labels: tierLabels('network-policy') },
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  });
+}
+
+export function buildDnsEgress(): NetworkPolicy {
+  const { dns } = platform;
+  return new NetworkPolicy({
+    metadata: { name: 'allow-dns-egress', namespace: platform.appNamespace, labels: tierLabels('network-policy') },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [{ ...inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
+          ports: [
+            { protocol: 'UDP', port: dns.port },
+            { protocol: 'TCP', port: dns.port },
+          ],
+        },
+      ],
+    },
+  });
+}
+
+function ingressRules(spec: ServiceSpec, all: readonly ServiceSpec[]): INetworkPolicyIngressRule[] {
+  const rules: INetworkPolicyIngressRule[] = [];
+  for (const caller of all) {
+    const ports = caller.calls.filter((c) => c.service === spec.name).map((c) => portOf(spec, c.port).containerPort);
+    if (ports.length > 0) rules.push({ from: [{ podSelector: { matchLabels: selectorLabels(caller) } }], ports: tcp(...ports) });
+  }
+  if (spec.public) {
+    rules.push({ from: [inNamespace(platform.ingressGatewayNamespace)], ports: tcp(portOf(spec, 'http').containerPort) });
+  }
+  const metrics = spec.ports.find((p) => p.name === 'metrics') ?? portOf(spec, spec.health.port);
+  rules.push({ from: [inNamespace(platform.monitoringNamespace)], ports: tcp(metrics.containerPort) });
+  return rules;
+}
+
+function egressRules(spec: ServiceSpec): INetworkPolicyEgressRule[] {
+  const byCallee = new Map<ServiceName, number[]>();
+  for (const call of spec.calls) {
+    const port = portOf(serviceByName(call.service), call.port).containerPort;
+    byCallee.set(call.service, [...(byCallee.get(call.service) ?? []), port]);
+  }
+  const rules: INetworkPolicyEgressRule[] = [...byCallee].map(([name, ports]) => ({
+    to: [{ podSelector: { matchLabels: selectorLabels({ name }) } }],
+    ports: tcp(...ports),
+  }));
+  for (const store of spec.dataStores) {
+    const target = platform.dataStores[store];
+    rules.push({
+      to: [{ ...inNamespace(target.namespace), podSelector: { matchLabels: { ...target.podLabels } } }],
+      ports: tcp(target.port),
+    });
+  }
+  return rules;
+}
+
+export function buildServicePolicy(spec: ServiceSpec, all: readonly ServiceSpec[]): NetworkPolicy {
+  const egress = egressRules(spec);
+  return new NetworkPolicy({
+    metadata: { name: spec.name, namespace: platform.appNamespace, labels: serviceLabels(spec) },
+    spec: {
+      podSelector: { matchLabels: selectorLabels(spec) },
+      policyTypes: egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'],
+      ingress: ingressRules(spec, all),
+      ...(egress.length > 0 ? { egress } : {}),
+    },
+  });
+}

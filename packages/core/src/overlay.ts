@@ -1,0 +1,127 @@
+// An environment overlay: strategic-merge patches against the base that state only what the
+// environment's config changes, plus Kustomize `images` for tags and merged app config.
+import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerSpec';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
+import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './app-settings.ts';
+import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
+import { configMapGenerator, configSourcePath } from './config-maps.ts';
+import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
+import { versionLabel } from './labels.ts';
+import { platform } from './platform.ts';
+import type { KubeObject } from './resource-set.ts';
+import { imageName } from './workloads.ts';
+import type { ImageOverride } from './kustomization.ts';
+import type { KustomizeUnit } from './base.ts';
+
+/** A strategic-merge patch: any subset of the object's fields, typed by the object's own interfaces. */
+export type PatchOf<T> = {
+  [K in keyof T]?: NonNullable<T[K]> extends (infer U)[]
+    ? PatchOf<U>[]
+    : NonNullable<T[K]> extends object
+      ? PatchOf<NonNullable<T[K]>>
+      : T[K];
+};
+
+export interface OverlayUnit extends KustomizeUnit {
+  images: ImageOverride[];
+}
+
+const baseLogLevel = 'info';
+
+function mergeSettings(env: EnvConfig): AppSettings {
+  const app = env.app ?? {};
+  return {
+    processing: { ...defaultAppSettings.processing, ...app.processing },
+    storage: { ...defaultAppSettings.storage, ...app.storage },
+    kafka: { ...defaultAppSettings.kafka, ...app.kafka },
+  };
+}
+
+function sameResources(a: ResourceSpec, b: ResourceSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function containerPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConfig): PatchOf<IContainer> {
+  const resources = service.resources && !sameResources(service.resources, spec.resources) ? service.resources : undefined;
+  const gpuLimit = service.gpu ? { [platform.gpu.resource]: '1' } : {};
+  const limits = { ...(resources?.limits ?? {}), ...gpuLimit };
+  return {
+    name: spec.name,
+    env: [
+      { name: 'ENVIRONMENT', value: env.environment },
+      ...(env.logLevel !== baseLogLevel ? [{ name: 'LOG_LEVEL', value: env.logLevel }] : []),
+    ],
+    ...(resources || service.gpu
+      ? { resources: { ...(resources ? { requests: { ...resources.requests } } : {}), limits } }
+      : {}),
+  };
+}
+
+function podSpecPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConfig): PatchOf<IPodSpec> {
+  return {
+    ...(service.gpu
+      ? { runtimeClassName: platform.gpu.runtimeClassName, tolerations: [{ ...platform.gpu.toleration }] }
+      : {}),
+    ...(env.zoneSpread === 'required'
+      ? {
+          topologySpreadConstraints: [
+            { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
+          ],
+        }
+      : {}),
+    containers: [containerPatch(spec, env, service)],
+  };
+}
+
+function objectRef(kind: string, apiVersion: string, name: string) {
+  return { apiVersion, kind, metadata: { name, namespace: platform.appNamespace } };
+}
+
+function workloadPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConfig): KubeObject {
+  const ref = objectRef(spec.kind, 'apps/v1', spec.name);
+  const versioned = service.tag !== platform.baseImageTag;
+  const labels = versioned ? { labels: { [versionLabel]: service.tag } } : {};
+  const replicas =
+    !spec.autoscaling && service.replicas !== undefined && service.replicas !== (spec.replicas ?? 1)
+      ? { replicas: service.replicas }
+      : {};
+  return {
+    ...ref,
+    metadata: { ...ref.metadata, ...labels },
+    spec: { ...replicas, template: { ...(versioned ? { metadata: labels } : {}), spec: podSpecPatch(spec, env, service) } },
+  } as KubeObject;
+}
+
+function autoscalerPatch(spec: ServiceSpec, service: ServiceEnvConfig): KubeObject | undefined {
+  const base = spec.autoscaling;
+  const wanted = service.autoscaling;
+  if (!base || !wanted) return undefined;
+  if (base.minReplicas === wanted.minReplicas && base.maxReplicas === wanted.maxReplicas) return undefined;
+  const patch: PatchOf<IHorizontalPodAutoscalerSpec> = {
+    minReplicas: wanted.minReplicas,
+    maxReplicas: wanted.maxReplicas,
+  };
+  return { ...objectRef('HorizontalPodAutoscaler', 'autoscaling/v2', spec.name), spec: patch } as KubeObject;
+}
+
+export function buildOverlay(env: EnvConfig, catalog: readonly ServiceSpec[] = services): OverlayUnit {
+  const settings = mergeSettings(env);
+  const patches: KubeObject[] = [];
+  const images: ImageOverride[] = [];
+  for (const spec of catalog) {
+    const service = env.services[spec.name];
+    patches.push(workloadPatch(spec, env, service));
+    const hpa = autoscalerPatch(spec, service);
+    if (hpa) patches.push(hpa);
+    if (service.tag !== platform.baseImageTag) images.push({ name: imageName(spec), newTag: service.tag });
+  }
+  return {
+    objects: patches,
+    images,
+    configMapGenerator: catalog.map((spec) => configMapGenerator(spec, 'merge')),
+    dataFiles: new Map(
+      catalog.map((spec) => [configSourcePath(spec), renderApplicationYaml(spec, settings, env.environment)]),
+    ),
+  };
+}

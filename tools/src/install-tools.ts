@@ -1,0 +1,57 @@
+// Builds the pinned Go tools (kustomize, kubeconform, conftest) from the Go module proxy into .tools/bin.
+// A binary whose stamp names the pinned module@version is reused, so a warm run costs nothing.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BinaryName, binaryPath, binaryStamp, binDir, readToolVersions } from './toolchain.ts';
+
+function basename(modulePath: string): string {
+  const parts = modulePath.split('/').filter((p) => !/^v\d+$/.test(p));
+  const last = parts.at(-1);
+  if (!last) throw new Error(`tools/versions.json: cannot derive a binary name from module "${modulePath}"`);
+  return last;
+}
+
+export function installTools(): void {
+  const { binaries } = readToolVersions();
+  mkdirSync(binDir, { recursive: true });
+  for (const [name, pin] of Object.entries(binaries) as [BinaryName, (typeof binaries)[BinaryName]][]) {
+    const target = binaryPath(name);
+    const stampFile = `${target}.version`;
+    const stamp = binaryStamp(pin);
+    if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+      console.log(`${name} ${pin.version}: present`);
+      continue;
+    }
+    const staging = join(binDir, `.staging-${name}`);
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    console.log(`${name} ${pin.version}: building ${pin.module}@${pin.version}`);
+    const started = Date.now();
+    try {
+      execFileSync('go', ['install', '-trimpath', `${pin.module}@${pin.version}`], {
+        cwd: binDir,
+        stdio: 'inherit',
+        env: { ...process.env, GOBIN: staging, GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
+      });
+    } catch {
+      throw new Error(
+        `tools/versions.json: binaries.${name}: "go install ${pin.module}@${pin.version}" failed; ` +
+          'check that the module version is served by the Go module proxy and builds with the installed Go',
+      );
+    }
+    renameSync(join(staging, basename(pin.module)), target);
+    rmSync(staging, { recursive: true, force: true });
+    writeFileSync(stampFile, stamp);
+    console.log(`${name} ${pin.version}: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    installTools();
+  } catch (error) {
+    console.error(`install-tools: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
