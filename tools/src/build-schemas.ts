@@ -1,5 +1,5 @@
 // Builds kubeconform's offline schemas (.tools/schemas) from the Kubernetes OpenAPI specs and CRDs pinned in
-// tools/versions.json, all fetched as Go modules so the Go module proxy (and its checksums) is the only source.
+// tools/versions.json, all fetched as Go modules: the Go module proxy (and its checksums) is the one source.
 // A stamp over the pins and the converter's source lets a warm run skip the work; the new tree is built
 // beside the old one and swapped in whole, so validation never sees half a tree.
 import { execFileSync } from 'node:child_process';
@@ -51,7 +51,9 @@ function downloadModule(module: string, version: string): string {
   } catch (error) {
     // On failure go still prints the JSON record, whose Error field says why.
     stdout = String((error as { stdout?: unknown }).stdout ?? '');
-    if (stdout.trim() === '') throw new Error(`${where}: go mod download failed: ${(error as Error).message}`);
+    if (stdout.trim() === '') {
+      throw new Error(`${where}: go mod download failed: ${(error as Error).message}`);
+    }
   }
   let info: ModuleDownload;
   try {
@@ -64,7 +66,7 @@ function downloadModule(module: string, version: string): string {
   return info.Dir;
 }
 
-/** Writes each schema as `<root>/<name>`; names come from CRDs we do not control, so keep them inside root. */
+/** Writes each schema as `<root>/<name>`; names come from CRDs we do not control, so keep them inside. */
 function writeSchemas(root: string, schemas: Map<string, object>): void {
   for (const [name, schema] of schemas) {
     if (name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
@@ -110,7 +112,12 @@ function crdsInFile(file: string, source: string): unknown[] {
     const [problem] = doc.errors;
     if (problem) throw new Error(`${file}: ${problem.message}`);
     const value: unknown = doc.toJS();
-    if (typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'CustomResourceDefinition') {
+    if (
+      typeof value === 'object' &&
+      value !== null &&
+      'kind' in value &&
+      value.kind === 'CustomResourceDefinition'
+    ) {
       crds.push(value);
     }
   }
@@ -134,7 +141,9 @@ function buildCrdSource(pin: CrdSourcePin, root: string, owners: Map<string, str
       }
       for (const [name, schema] of converted) {
         const previous = owners.get(name);
-        if (previous !== undefined) throw new Error(`schema crds/${name} comes from both ${previous} and ${source}`);
+        if (previous !== undefined) {
+          throw new Error(`schema crds/${name} comes from both ${previous} and ${source}`);
+        }
         owners.set(name, source);
         schemas.set(name, schema);
       }

@@ -32,7 +32,13 @@ export function installTools(): void {
       execFileSync('go', ['install', '-trimpath', `${pin.module}@${pin.version}`], {
         cwd: binDir,
         stdio: 'inherit',
-        env: { ...process.env, GOBIN: staging, GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
+        env: {
+          ...process.env,
+          GOBIN: staging,
+          GOFLAGS: '-modcacherw',
+          GOTOOLCHAIN: 'local',
+          CGO_ENABLED: '0',
+        },
       });
     } catch {
       throw new Error(

@@ -22,7 +22,9 @@ const DEFINITION_PREFIX = '#/definitions/';
 // Both types are strings in the swagger, yet manifests legitimately carry numbers for them.
 const SPECIAL_DEFINITIONS: Record<string, () => Schema> = {
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': intOrString,
-  'io.k8s.apimachinery.pkg.api.resource.Quantity': () => ({ oneOf: [{ type: 'string' }, { type: 'number' }] }),
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': () => ({
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+  }),
 };
 
 function intOrString(): Schema {
@@ -35,7 +37,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Documentation and Kubernetes extensions mean nothing to a draft-4 validator. */
 function isDropped(keyword: string): boolean {
-  return keyword === 'description' || keyword === 'format' || keyword === 'nullable' || keyword.startsWith('x-kubernetes-');
+  return (
+    keyword === 'description' ||
+    keyword === 'format' ||
+    keyword === 'nullable' ||
+    keyword.startsWith('x-kubernetes-')
+  );
 }
 
 /** Recursively sorts object keys so that identical input always serialises to identical bytes. */
@@ -46,7 +53,10 @@ export function sortKeys<T>(value: T): T {
   return Object.fromEntries(keys.map((key) => [key, sortKeys(value[key])])) as T;
 }
 
-/** kubeconform v0.8.0's {{.KindSuffix}}: "-" + first dot-segment of the group (or the core version), then "-" + version. */
+/**
+ * kubeconform v0.8.0's {{.KindSuffix}}: "-" + the first dot-segment of the group (of the version, for core),
+ * then "-" + the version.
+ */
 export function kindSuffix(apiVersion: string): string {
   const groupParts = apiVersion.split('/');
   const group = groupParts[0] ?? '';
@@ -118,7 +128,7 @@ export function allowResourceFields(schema: Schema): Schema {
     metadata: { type: 'object' },
     ...schema.properties,
   };
-  // The API server validates ObjectMeta itself; a CRD may only narrow name/generateName, so labels etc. stay open.
+  // The API server validates ObjectMeta itself; a CRD may only narrow name/generateName. Keep labels open.
   if (isRecord(properties.metadata) && properties.metadata.additionalProperties === false) {
     const { additionalProperties: _closed, ...open } = properties.metadata;
     properties.metadata = open;
@@ -153,7 +163,9 @@ function normalizeKeyword(keyword: string, node: Schema, ctx: Context, inJunctor
     case 'definitions':
       return normalizeMap(value, (_name, child) => normalize(child, ctx, inJunctor));
     case 'dependencies':
-      return normalizeMap(value, (_name, child) => (isRecord(child) ? normalize(child, ctx, inJunctor) : child));
+      return normalizeMap(value, (_name, child) =>
+        isRecord(child) ? normalize(child, ctx, inJunctor) : child,
+      );
     case 'items':
       return Array.isArray(value) ? normalizeAll(value, ctx, inJunctor) : normalize(value, ctx, inJunctor);
     case 'additionalProperties':
@@ -175,7 +187,9 @@ function normalizeKeyword(keyword: string, node: Schema, ctx: Context, inJunctor
 function normalize(node: unknown, ctx: Context, inJunctor: boolean): Schema {
   if (!isRecord(node)) throw new Error(`expected a schema object, got ${JSON.stringify(node)}`);
   if (node.$ref !== undefined) {
-    if (!ctx.resolveRef || typeof node.$ref !== 'string') throw new Error(`unsupported $ref ${JSON.stringify(node.$ref)}`);
+    if (!ctx.resolveRef || typeof node.$ref !== 'string') {
+      throw new Error(`unsupported $ref ${JSON.stringify(node.$ref)}`);
+    }
     return ctx.resolveRef(node.$ref); // swagger 2 ignores a $ref's siblings (descriptions, patch hints)
   }
   let out: Schema = {};
@@ -234,7 +248,10 @@ function groupVersionKinds(definition: unknown, name: string): GroupVersionKind[
     Array.isArray(entries) &&
     entries.every(
       (e) =>
-        isRecord(e) && typeof e.group === 'string' && typeof e.version === 'string' && typeof e.kind === 'string',
+        isRecord(e) &&
+        typeof e.group === 'string' &&
+        typeof e.version === 'string' &&
+        typeof e.kind === 'string',
     );
   if (!valid) throw new Error(`definition ${name}: malformed x-kubernetes-group-version-kind`);
   return entries as GroupVersionKind[];
@@ -247,7 +264,9 @@ function apiVersionOf(gvk: GroupVersionKind): string {
 /** Converts a Kubernetes OpenAPI v2 document into kubeconform's `<kind><kindSuffix>.json` schemas. */
 export function convertSwagger(swagger: unknown): Map<string, object> {
   const definitions = isRecord(swagger) ? swagger.definitions : undefined;
-  if (!isRecord(definitions)) throw new Error('not a Kubernetes OpenAPI v2 document: no "definitions" object');
+  if (!isRecord(definitions)) {
+    throw new Error('not a Kubernetes OpenAPI v2 document: no "definitions" object');
+  }
   const expand = createInliner(definitions);
   const schemas = new Map<string, object>();
   const owners = new Map<string, string>();
@@ -279,19 +298,25 @@ interface CrdSpec {
 function readCrd(crd: unknown): CrdSpec {
   const metadata = isRecord(crd) && isRecord(crd.metadata) ? crd.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : '<unnamed>';
-  if (!isRecord(crd) || crd.apiVersion !== 'apiextensions.k8s.io/v1' || crd.kind !== 'CustomResourceDefinition') {
+  if (
+    !isRecord(crd) ||
+    crd.apiVersion !== 'apiextensions.k8s.io/v1' ||
+    crd.kind !== 'CustomResourceDefinition'
+  ) {
     const found = isRecord(crd) ? `${String(crd.apiVersion)} ${String(crd.kind)}` : JSON.stringify(crd);
     throw new Error(`"${name}" is not an apiextensions.k8s.io/v1 CustomResourceDefinition (found ${found})`);
   }
   const spec = isRecord(crd.spec) ? crd.spec : {};
   const kind = isRecord(spec.names) ? spec.names.kind : undefined;
   if (typeof spec.group !== 'string' || typeof kind !== 'string' || !Array.isArray(spec.versions)) {
-    throw new Error(`CustomResourceDefinition "${name}": spec.group, spec.names.kind or spec.versions is missing`);
+    throw new Error(
+      `CustomResourceDefinition "${name}": spec.group, spec.names.kind or spec.versions is missing`,
+    );
   }
   return { name, group: spec.group, kind, versions: spec.versions };
 }
 
-/** Converts one apiextensions.k8s.io/v1 CRD into `<group>/<kind>_<version>.json` schemas, one per served version. */
+/** Converts an apiextensions.k8s.io/v1 CRD into `<group>/<kind>_<version>.json`, one per served version. */
 export function convertCrd(crd: unknown): Map<string, object> {
   const { name, group, kind, versions } = readCrd(crd);
   const schemas = new Map<string, object>();
@@ -303,7 +328,9 @@ export function convertCrd(crd: unknown): Map<string, object> {
       const schema = allowResourceFields(normalize(root, { optionalAcceptsNull: false }, false));
       schemas.set(`${group}/${kind.toLowerCase()}_${version.name}.json`, sortKeys(schema));
     } catch (error) {
-      throw new Error(`CustomResourceDefinition "${name}" version ${version.name}: ${(error as Error).message}`);
+      throw new Error(
+        `CustomResourceDefinition "${name}" version ${version.name}: ${(error as Error).message}`,
+      );
     }
   }
   return schemas;

@@ -51,7 +51,12 @@ export function kubeconformVersion(version: string): string {
 /** kubeconform -schema-location templates for our offline layout (core first, then CRDs). */
 export function schemaLocations(root = schemasDir): string[] {
   return [
-    join(root, 'kubernetes', '{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}', '{{.ResourceKind}}{{.KindSuffix}}.json'),
+    join(
+      root,
+      'kubernetes',
+      '{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}',
+      '{{.ResourceKind}}{{.KindSuffix}}.json',
+    ),
     join(root, 'crds', '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
   ];
 }

@@ -2,7 +2,7 @@
 // here; each environment overrides what differs. Rendering is pure so a content change renames the
 // generated ConfigMap (Kustomize hash suffix) and rolls the pods.
 import { stringify } from 'yaml';
-import { type ServiceSpec, portOf } from './catalog.ts';
+import { portOf, type ServiceSpec } from './catalog.ts';
 import { platform } from './platform.ts';
 
 export interface AppSettings {
@@ -24,7 +24,11 @@ export function consumerGroup(environment?: string): string {
   return environment ? `${platform.partOf}-${environment}` : platform.partOf;
 }
 
-export function renderApplicationYaml(spec: ServiceSpec, settings: AppSettings, environment?: string): string {
+export function renderApplicationYaml(
+  spec: ServiceSpec,
+  settings: AppSettings,
+  environment?: string,
+): string {
   const metrics = spec.ports.find((p) => p.name === 'metrics') ?? portOf(spec, spec.health.port);
   const document = {
     server: {

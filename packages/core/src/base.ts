@@ -41,6 +41,8 @@ export function buildAppTierBase(catalog: readonly ServiceSpec[] = services): Ku
   return {
     objects: set.list(),
     configMapGenerator: catalog.map((spec) => configMapGenerator(spec)),
-    dataFiles: new Map(catalog.map((spec) => [configSourcePath(spec), renderApplicationYaml(spec, defaultAppSettings)])),
+    dataFiles: new Map(
+      catalog.map((spec) => [configSourcePath(spec), renderApplicationYaml(spec, defaultAppSettings)]),
+    ),
   };
 }

@@ -124,7 +124,12 @@ export const services: readonly ServiceSpec[] = [
     secretKeys: ['database-url'],
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1000m', memory: '1Gi' } },
     replicas: 2,
-    persistence: { claimName: 'device-data', mountPath: '/data', size: '10Gi', accessModes: ['ReadWriteOnce'] },
+    persistence: {
+      claimName: 'device-data',
+      mountPath: '/data',
+      size: '10Gi',
+      accessModes: ['ReadWriteOnce'],
+    },
     scratch: [tmp],
     gpuCapable: false,
     calls: [],

@@ -1,8 +1,8 @@
 // ConfigMaps come from Kustomize configMapGenerator entries, so their names carry a content hash and a
 // config change rolls the pods that mount them (and a rollback restores the old config with them).
 import type { ServiceSpec } from './catalog.ts';
-import { serviceLabels } from './labels.ts';
 import type { ConfigMapGenerator } from './kustomization.ts';
+import { serviceLabels } from './labels.ts';
 import { platform } from './platform.ts';
 
 export const applicationFile = 'application.yaml';
@@ -16,7 +16,10 @@ export function configSourcePath(spec: ServiceSpec): string {
   return `config/${spec.name}.${applicationFile}`;
 }
 
-export function configMapGenerator(spec: ServiceSpec, behavior?: ConfigMapGenerator['behavior']): ConfigMapGenerator {
+export function configMapGenerator(
+  spec: ServiceSpec,
+  behavior?: ConfigMapGenerator['behavior'],
+): ConfigMapGenerator {
   return {
     name: configMapName(spec),
     namespace: platform.appNamespace,

@@ -44,8 +44,12 @@ export function renderUnit(
   asPatches = false,
 ): FileTree {
   const tree: FileTree = new Map();
-  const objectPaths = unit.objects.map((o) => (asPatches ? `patches/${objectFileName(o)}` : objectFileName(o)));
-  unit.objects.forEach((object, i) => addFile(tree, objectPaths[i] as string, toYaml(object)));
+  const objectPaths: string[] = [];
+  for (const object of unit.objects) {
+    const path = asPatches ? `patches/${objectFileName(object)}` : objectFileName(object);
+    addFile(tree, path, toYaml(object));
+    objectPaths.push(path);
+  }
   for (const [path, content] of unit.dataFiles) addFile(tree, path, header + content);
   const sorted = [...objectPaths].sort();
   const file = kustomization({

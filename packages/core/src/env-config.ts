@@ -39,7 +39,11 @@ export class EnvConfigError extends Error {
   }
 }
 
-const quantity = (pattern: string, example: string) => ({ type: 'string', pattern, description: `e.g. ${example}` });
+const quantity = (pattern: string, example: string) => ({
+  type: 'string',
+  pattern,
+  description: `e.g. ${example}`,
+});
 const cpu = quantity('^[0-9]+(\\.[0-9]+)?m?$', '250m or 1');
 const memory = quantity('^[0-9]+(Ki|Mi|Gi|Ti)$', '512Mi');
 const bounded = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
@@ -55,7 +59,12 @@ const resourcesSchema = {
       required: ['cpu', 'memory'],
       properties: { cpu, memory },
     },
-    limits: { type: 'object', additionalProperties: false, required: ['memory'], properties: { cpu, memory } },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['memory'],
+      properties: { cpu, memory },
+    },
   },
 };
 
@@ -114,7 +123,9 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
           kafka: {
             type: 'object',
             additionalProperties: false,
-            properties: { bootstrapServers: { type: 'string', pattern: '^[a-z0-9.-]+:[0-9]+(,[a-z0-9.-]+:[0-9]+)*$' } },
+            properties: {
+              bootstrapServers: { type: 'string', pattern: '^[a-z0-9.-]+:[0-9]+(,[a-z0-9.-]+:[0-9]+)*$' },
+            },
           },
         },
       },
@@ -182,6 +193,7 @@ export function parseEnvConfig(file: string, text: string, expected?: Environmen
   return data;
 }
 
-export function loadEnvConfig(file: string, expected?: Environment): EnvConfig {
-  return parseEnvConfig(file, readFileSync(file, 'utf8'), expected);
+/** Reads `path`; errors name the file as `displayName` (repository-relative). */
+export function loadEnvConfig(path: string, displayName: string, expected?: Environment): EnvConfig {
+  return parseEnvConfig(displayName, readFileSync(path, 'utf8'), expected);
 }

@@ -2,11 +2,11 @@
 // checked first), then either writes them atomically or, with --check, reports how the committed
 // tree differs from what the sources produce.
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { appTierBase, buildAppTierBase } from './base.ts';
 import { diffTree, type FileTree, renderUnit, writeTreeAtomically } from './emitter.ts';
-import { type Environment, EnvConfigError, environments, loadEnvConfig } from './env-config.ts';
+import { EnvConfigError, type Environment, environments, loadEnvConfig } from './env-config.ts';
 import { buildOverlay } from './overlay.ts';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
@@ -24,7 +24,7 @@ export function subtreeDir(subtree: Subtree): string {
 export function renderSubtree(subtree: Subtree, root = repoRoot): FileTree {
   if (subtree === 'base') return renderUnit(buildAppTierBase(), { resources: [] });
   const file = envConfigPath(subtree, root);
-  const config = loadEnvConfig(relative(root, file), subtree);
+  const config = loadEnvConfig(file, relative(root, file), subtree);
   const overlay = buildOverlay(config);
   const images = overlay.images.length > 0 ? { images: overlay.images } : {};
   return renderUnit(overlay, { resources: [`../../${appTierBase}`], ...images }, true);
@@ -64,7 +64,9 @@ function main(argv: string[]): number {
   try {
     const problems = generate({ out: resolve(values.out), only, check: values.check });
     if (problems.length > 0) {
-      console.error(`generate --check: generated/ is stale; run \`nx run-many -t generate\` and commit:\n  ${problems.join('\n  ')}`);
+      console.error(
+        `generate --check: generated/ is stale; run \`nx run-many -t generate\` and commit:\n  ${problems.join('\n  ')}`,
+      );
       return 1;
     }
     console.log(`generate: ${values.check ? 'up to date' : 'wrote'} ${only.join(', ')}`);

@@ -20,7 +20,11 @@ function tcp(...ports: number[]) {
 
 export function buildDefaultDeny(): NetworkPolicy {
   return new NetworkPolicy({
-    metadata: { name: 'default-deny-all', namespace: platform.appNamespace, labels: tierLabels('network-policy') },
+    metadata: {
+      name: 'default-deny-all',
+      namespace: platform.appNamespace,
+      labels: tierLabels('network-policy'),
+    },
     spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
   });
 }
@@ -28,7 +32,11 @@ export function buildDefaultDeny(): NetworkPolicy {
 export function buildDnsEgress(): NetworkPolicy {
   const { dns } = platform;
   return new NetworkPolicy({
-    metadata: { name: 'allow-dns-egress', namespace: platform.appNamespace, labels: tierLabels('network-policy') },
+    metadata: {
+      name: 'allow-dns-egress',
+      namespace: platform.appNamespace,
+      labels: tierLabels('network-policy'),
+    },
     spec: {
       podSelector: {},
       policyTypes: ['Egress'],
@@ -48,11 +56,17 @@ export function buildDnsEgress(): NetworkPolicy {
 function ingressRules(spec: ServiceSpec, all: readonly ServiceSpec[]): INetworkPolicyIngressRule[] {
   const rules: INetworkPolicyIngressRule[] = [];
   for (const caller of all) {
-    const ports = caller.calls.filter((c) => c.service === spec.name).map((c) => portOf(spec, c.port).containerPort);
-    if (ports.length > 0) rules.push({ from: [{ podSelector: { matchLabels: selectorLabels(caller) } }], ports: tcp(...ports) });
+    const ports = caller.calls
+      .filter((c) => c.service === spec.name)
+      .map((c) => portOf(spec, c.port).containerPort);
+    if (ports.length > 0)
+      rules.push({ from: [{ podSelector: { matchLabels: selectorLabels(caller) } }], ports: tcp(...ports) });
   }
   if (spec.public) {
-    rules.push({ from: [inNamespace(platform.ingressGatewayNamespace)], ports: tcp(portOf(spec, 'http').containerPort) });
+    rules.push({
+      from: [inNamespace(platform.ingressGatewayNamespace)],
+      ports: tcp(portOf(spec, 'http').containerPort),
+    });
   }
   const metrics = spec.ports.find((p) => p.name === 'metrics') ?? portOf(spec, spec.health.port);
   rules.push({ from: [inNamespace(platform.monitoringNamespace)], ports: tcp(metrics.containerPort) });

@@ -4,15 +4,15 @@ import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './app-settings.ts';
+import type { KustomizeUnit } from './base.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
 import { configMapGenerator, configSourcePath } from './config-maps.ts';
 import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
+import type { ImageOverride } from './kustomization.ts';
 import { versionLabel } from './labels.ts';
 import { platform } from './platform.ts';
 import type { KubeObject } from './resource-set.ts';
-import { imageName } from './workloads.ts';
-import type { ImageOverride } from './kustomization.ts';
-import type { KustomizeUnit } from './base.ts';
+import { imageName, topologySpread } from './workloads.ts';
 
 /** A strategic-merge patch: any subset of the object's fields, typed by the object's own interfaces. */
 export type PatchOf<T> = {
@@ -43,7 +43,8 @@ function sameResources(a: ResourceSpec, b: ResourceSpec): boolean {
 }
 
 function containerPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConfig): PatchOf<IContainer> {
-  const resources = service.resources && !sameResources(service.resources, spec.resources) ? service.resources : undefined;
+  const resources =
+    service.resources && !sameResources(service.resources, spec.resources) ? service.resources : undefined;
   const gpuLimit = service.gpu ? { [platform.gpu.resource]: '1' } : {};
   const limits = { ...(resources?.limits ?? {}), ...gpuLimit };
   return {
@@ -63,12 +64,9 @@ function podSpecPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConf
     ...(service.gpu
       ? { runtimeClassName: platform.gpu.runtimeClassName, tolerations: [{ ...platform.gpu.toleration }] }
       : {}),
+    // The whole list: its merge keys include whenUnsatisfiable, so a partial entry would be added, not merged.
     ...(env.zoneSpread === 'required'
-      ? {
-          topologySpreadConstraints: [
-            { topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
-          ],
-        }
+      ? { topologySpreadConstraints: topologySpread(spec, 'DoNotSchedule') }
       : {}),
     containers: [containerPatch(spec, env, service)],
   };
@@ -89,7 +87,10 @@ function workloadPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvCon
   return {
     ...ref,
     metadata: { ...ref.metadata, ...labels },
-    spec: { ...replicas, template: { ...(versioned ? { metadata: labels } : {}), spec: podSpecPatch(spec, env, service) } },
+    spec: {
+      ...replicas,
+      template: { ...(versioned ? { metadata: labels } : {}), spec: podSpecPatch(spec, env, service) },
+    },
   } as KubeObject;
 }
 

@@ -20,7 +20,11 @@ export const platform = {
   monitoringNamespace: 'monitoring',
   dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 },
   dataStores: {
-    postgresql: { namespace: 'neural-data', port: 5432, podLabels: { 'cnpg.io/cluster': 'neural-engine-db' } },
+    postgresql: {
+      namespace: 'neural-data',
+      port: 5432,
+      podLabels: { 'cnpg.io/cluster': 'neural-engine-db' },
+    },
     redis: { namespace: 'neural-data', port: 6379, podLabels: { 'app.kubernetes.io/name': 'redis' } },
     kafka: { namespace: 'neural-data', port: 9092, podLabels: { 'strimzi.io/cluster': 'neural-engine' } },
   } satisfies Record<DataStoreName, { namespace: string; port: number; podLabels: Record<string, string> }>,

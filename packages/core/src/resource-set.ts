@@ -14,7 +14,9 @@ export function groupOf(apiVersion: string): string {
 export function identityOf(object: KubeObject): string {
   const name = object.metadata?.name;
   if (!name) throw new Error(`${object.kind} (${object.apiVersion}): metadata.name is missing`);
-  return [groupOf(object.apiVersion) || 'core', object.kind, object.metadata?.namespace ?? '', name].join('/');
+  return [groupOf(object.apiVersion) || 'core', object.kind, object.metadata?.namespace ?? '', name].join(
+    '/',
+  );
 }
 
 export class ResourceSet {

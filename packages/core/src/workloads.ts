@@ -86,7 +86,9 @@ function container(spec: ServiceSpec, tag: string): IContainer {
     volumeMounts: [
       { name: configVolume, mountPath: spec.configMountPath, readOnly: true },
       ...spec.scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
-      ...(spec.persistence ? [{ name: spec.persistence.claimName, mountPath: spec.persistence.mountPath }] : []),
+      ...(spec.persistence
+        ? [{ name: spec.persistence.claimName, mountPath: spec.persistence.mountPath }]
+        : []),
     ],
   };
 }
@@ -98,17 +100,29 @@ function volumes(spec: ServiceSpec): IVolume[] {
   ];
 }
 
-function topologySpread(spec: ServiceSpec): ITopologySpreadConstraint[] {
-  // ScheduleAnyway: a single-zone dev cluster must still schedule; production tightens zones in its overlay.
-  // pod-template-hash keeps a rollout's new pods spreading among themselves (Deployments only).
+export type ZoneSpread = 'ScheduleAnyway' | 'DoNotSchedule';
+
+/**
+ * Spread over zones and nodes. The base uses ScheduleAnyway everywhere so a single-zone dev cluster still
+ * schedules; an environment may require zones. pod-template-hash keeps a rollout's new pods spreading
+ * among themselves (Deployments only).
+ */
+export function topologySpread(
+  spec: ServiceSpec,
+  zone: ZoneSpread = 'ScheduleAnyway',
+): ITopologySpreadConstraint[] {
   const matchLabelKeys = spec.kind === 'Deployment' ? { matchLabelKeys: ['pod-template-hash'] } : {};
-  return ['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+  const constraint = (topologyKey: string, whenUnsatisfiable: ZoneSpread) => ({
     topologyKey,
     maxSkew: 1,
-    whenUnsatisfiable: 'ScheduleAnyway',
+    whenUnsatisfiable,
     labelSelector: { matchLabels: selectorLabels(spec) },
     ...matchLabelKeys,
-  }));
+  });
+  return [
+    constraint('topology.kubernetes.io/zone', zone),
+    constraint('kubernetes.io/hostname', 'ScheduleAnyway'),
+  ];
 }
 
 export function podTemplate(spec: ServiceSpec, tag: string): IPodTemplateSpec {
@@ -158,7 +172,10 @@ export function buildWorkload(spec: ServiceSpec, tag: string): Deployment | Stat
               volumeClaimTemplates: [
                 {
                   metadata: { name: claim.claimName, labels: selectorLabels(spec) },
-                  spec: { accessModes: [...claim.accessModes], resources: { requests: { storage: claim.size } } },
+                  spec: {
+                    accessModes: [...claim.accessModes],
+                    resources: { requests: { storage: claim.size } },
+                  },
                 },
               ],
             }

@@ -1,0 +1,81 @@
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { header, toYaml } from '../src/emitter.ts';
+import { EnvConfigError } from '../src/env-config.ts';
+import { generate, repoRoot, subtrees } from '../src/generate.ts';
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'generate-'));
+  cpSync(join(repoRoot, 'overlays'), join(work, 'overlays'), { recursive: true });
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+const out = () => join(work, 'generated');
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    (readdirSync(dir, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const path = join(e.parentPath, e.name);
+        return [path.slice(dir.length), readFileSync(path, 'utf8')];
+      }),
+  );
+
+describe('emitter', () => {
+  it('sorts keys at every depth and starts with the header line', () => {
+    const text = toYaml({ kind: 'X', apiVersion: 'v1', metadata: { name: 'b', labels: { z: '1', a: '2' } } });
+    expect(text).toBe(
+      `${header}apiVersion: v1\nkind: X\nmetadata:\n  labels:\n    a: "2"\n    z: "1"\n  name: b\n`,
+    );
+    expect(header.split('\n')).toHaveLength(2);
+  });
+});
+
+describe('generate', () => {
+  it('is byte-identical on rerun', () => {
+    generate({ out: out(), only: subtrees, check: false, root: work });
+    const first = snapshot(out());
+    generate({ out: out(), only: subtrees, check: false, root: work });
+    expect(snapshot(out())).toEqual(first);
+    expect(Object.keys(first).length).toBeGreaterThan(50);
+  });
+
+  it('removes stale files and check mode reports drift', () => {
+    generate({ out: out(), only: subtrees, check: false, root: work });
+    const stale = join(out(), 'overlays', 'dev', 'patches', 'deployment-gone.yaml');
+    writeFileSync(stale, 'x');
+    const edited = join(out(), 'base', 'neural-engine', 'service-api-gateway.yaml');
+    writeFileSync(edited, `${readFileSync(edited, 'utf8')}# hand edit\n`);
+    expect(generate({ out: out(), only: subtrees, check: true, root: work })).toEqual([
+      `differs: ${edited}`,
+      `stale: ${stale}`,
+    ]);
+    generate({ out: out(), only: subtrees, check: false, root: work });
+    expect(existsSync(stale)).toBe(false);
+    expect(generate({ out: out(), only: subtrees, check: true, root: work })).toEqual([]);
+  });
+
+  it('leaves the previous tree untouched when an env config is invalid', () => {
+    generate({ out: out(), only: subtrees, check: false, root: work });
+    const before = snapshot(out());
+    const config = join(work, 'overlays', 'staging', 'env.json');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"logLevel": "info"', '"logLevel": "loud"'));
+    // base and dev come first in the run, yet nothing may be written when staging is bad.
+    writeFileSync(
+      join(work, 'overlays', 'dev', 'env.json'),
+      readFileSync(join(work, 'overlays', 'dev', 'env.json'), 'utf8').replace('"debug"', '"info"'),
+    );
+    expect(() => generate({ out: out(), only: subtrees, check: false, root: work })).toThrow(EnvConfigError);
+    expect(snapshot(out())).toEqual(before);
+    expect(readdirSync(join(out(), 'overlays')).sort()).toEqual(['dev', 'production', 'staging']);
+  });
+});
+
+describe('committed generated/ (golden)', () => {
+  it('equals what the sources produce', () => {
+    expect(generate({ out: join(repoRoot, 'generated'), only: subtrees, check: true })).toEqual([]);
+  });
+});

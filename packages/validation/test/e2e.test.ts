@@ -1,0 +1,93 @@
+// End to end with the real pinned binaries: generate into a temporary directory, render every overlay
+// with kustomize, validate with kubeconform for every Kubernetes version of the matrix and with the
+// Pod Security checker.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readToolVersions } from '../../../tools/src/toolchain.ts';
+import { services } from '../../core/src/catalog.ts';
+import { environments } from '../../core/src/env-config.ts';
+import { generate, subtrees } from '../../core/src/generate.ts';
+import { kustomizeBuild } from '../src/kustomize.ts';
+import { parseStream, validateKustomization, validateStream } from '../src/validate.ts';
+
+let out: string;
+const rendered = new Map<string, string>();
+
+beforeAll(() => {
+  out = mkdtempSync(join(tmpdir(), 'e2e-'));
+  generate({ out, only: subtrees, check: false });
+  for (const env of environments) rendered.set(env, kustomizeBuild(join(out, 'overlays', env)));
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe.each(environments)('%s overlay', (env) => {
+  it('validates clean for every Kubernetes version of the matrix', () => {
+    expect(validateKustomization(join(out, 'overlays', env))).toEqual([]);
+  });
+
+  it('contains every Neural Engine service with its ConfigMap hashed and its env applied', () => {
+    const objects = parseStream(rendered.get(env) ?? '');
+    for (const s of services) {
+      const workload = objects.find((o) => o.kind === s.kind && (o.metadata as any).name === s.name) as any;
+      expect(workload, `${s.kind} ${s.name}`).toBeDefined();
+      const container = workload.spec.template.spec.containers[0];
+      expect(container.env).toContainEqual({ name: 'ENVIRONMENT', value: env });
+      const volume = workload.spec.template.spec.volumes.find((v: any) => v.name === 'config');
+      expect(volume.configMap.name).toMatch(new RegExp(`^${s.name}-config-[a-z0-9]{10}$`));
+      const cm = objects.find(
+        (o) => o.kind === 'ConfigMap' && (o.metadata as any).name === volume.configMap.name,
+      ) as any;
+      expect(cm.data['application.yaml']).toContain(`consumer_group: neural-engine-${env}`);
+    }
+  });
+});
+
+describe('schema validation catches builder mistakes', () => {
+  const stream = () => rendered.get('dev') ?? '';
+
+  it('names the object and the field of a misspelled property', () => {
+    const broken = stream().replace('imagePullPolicy: IfNotPresent', 'imagePullPolicyy: IfNotPresent');
+    const findings = validateStream(broken, 'broken.yaml');
+    const versions = readToolVersions().kubernetes.versions;
+    expect(findings).toHaveLength(versions.length);
+    for (const [i, f] of findings.entries()) {
+      expect(f).toMatchObject({
+        source: 'broken.yaml',
+        object: { kind: expect.any(String), namespace: 'neural-engine', name: expect.any(String) },
+        field: 'spec.template.spec.containers[0]',
+        rule: `schema/kubernetes-${versions[i]}`,
+        severity: 'error',
+      });
+      expect(f.message).toContain('imagePullPolicyy');
+    }
+  });
+
+  it('rejects a value of the wrong type', () => {
+    const broken = stream().replace('minReadySeconds: 10', 'minReadySeconds: ten');
+    const findings = validateStream(broken, 'broken.yaml');
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings[0]?.field).toBe('spec.minReadySeconds');
+  });
+
+  it('rejects an API version that the oldest Kubernetes of the matrix does not serve', () => {
+    const old = readToolVersions().kubernetes.versions[0] as string;
+    const psp = 'apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: legacy\nspec: {}\n';
+    const findings = validateStream(psp, 'psp.yaml', { kubernetesVersions: [old] });
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.message).toMatch(/could not find schema/);
+  });
+});
+
+describe('pod security in the rendered stream', () => {
+  it('fails a privileged container in the restricted app namespace', () => {
+    const broken = (rendered.get('dev') ?? '').replace('privileged: false', 'privileged: true');
+    const pss = validateStream(broken, 'broken.yaml').filter((f) => f.rule.startsWith('pss/'));
+    expect(pss).toHaveLength(1);
+    expect(pss[0]).toMatchObject({
+      rule: 'pss/restricted',
+      field: 'spec.template.spec.containers[0].securityContext.privileged',
+    });
+  });
+});
