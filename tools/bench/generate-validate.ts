@@ -1,0 +1,44 @@
+// Benchmark: how long rendering, writing and validating take, so a slowdown shows up as a number.
+// Run with `npm run bench`; needs the pinned tools (`npx nx run-many -t install schemas -p tools`).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { environments } from '../../packages/core/src/env-config.ts';
+import { generate, renderSubtree, subtrees } from '../../packages/core/src/generate.ts';
+import { kustomizeBuild } from '../../packages/validation/src/kustomize.ts';
+import { validateStream } from '../../packages/validation/src/validate.ts';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+
+function measure(label: string, fn: () => void): void {
+  fn(); // warm-up: module loading and JIT are not what we measure
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const start = performance.now();
+    fn();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)] ?? 0;
+  console.log(
+    `${label.padEnd(42)} median ${median.toFixed(1).padStart(8)} ms   min ${(samples[0] ?? 0).toFixed(1).padStart(8)} ms   (${rounds} rounds)`,
+  );
+}
+
+const out = mkdtempSync(join(tmpdir(), 'bench-'));
+try {
+  measure('render all subtrees (in memory)', () => {
+    for (const s of subtrees) renderSubtree(s);
+  });
+  measure('generate all subtrees (write)', () => generate({ out, only: subtrees, check: false }));
+  measure('generate --check', () => generate({ out, only: subtrees, check: true }));
+  for (const env of environments) {
+    const dir = join(out, 'overlays', env);
+    measure(`kustomize build ${env}`, () => kustomizeBuild(dir));
+    const stream = kustomizeBuild(dir);
+    measure(`validate ${env} (all versions + PSS)`, () => validateStream(stream, env));
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
