@@ -2,12 +2,12 @@
 // tools/versions.json, all fetched as Go modules: the Go module proxy (and its checksums) is the one source.
 // A stamp over the pins and the converter's source lets a warm run skip the work; the new tree is built
 // beside the old one and swapped in whole, so validation never sees half a tree.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { downloadModule } from './go-modules.ts';
 import { convertCrd, convertSwagger } from './openapi-schemas.ts';
 import { type CrdSourcePin, readToolVersions, schemasDir, toolsDir, versionsFile } from './toolchain.ts';
 
@@ -30,40 +30,6 @@ function readStamp(): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-interface ModuleDownload {
-  Dir?: string;
-  Error?: string;
-}
-
-/** Returns the module's directory in the module cache, downloading it through the proxy if needed. */
-function downloadModule(module: string, version: string): string {
-  const where = `tools/versions.json: ${module}@${version}`;
-  let stdout: string;
-  try {
-    stdout = execFileSync('go', ['mod', 'download', '-json', `${module}@${version}`], {
-      cwd: toolsDir,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GOFLAGS: '-modcacherw -mod=mod', GOTOOLCHAIN: 'local' },
-    });
-  } catch (error) {
-    // On failure go still prints the JSON record, whose Error field says why.
-    stdout = String((error as { stdout?: unknown }).stdout ?? '');
-    if (stdout.trim() === '') {
-      throw new Error(`${where}: go mod download failed: ${(error as Error).message}`);
-    }
-  }
-  let info: ModuleDownload;
-  try {
-    info = JSON.parse(stdout) as ModuleDownload;
-  } catch {
-    throw new Error(`${where}: unexpected output from go mod download: ${stdout.slice(0, 200)}`);
-  }
-  if (info.Error) throw new Error(`${where}: cannot download: ${info.Error}`);
-  if (!info.Dir) throw new Error(`${where}: go mod download reported no directory`);
-  return info.Dir;
 }
 
 /** Writes each schema as `<root>/<name>`; names come from CRDs we do not control, so keep them inside. */
