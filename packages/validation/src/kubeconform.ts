@@ -1,18 +1,26 @@
 // Schema validation with kubeconform -strict against our offline schemas (Kubernetes core per version
-// of the matrix, plus the CRDs we emit). Unknown fields and duplicate keys are errors.
+// of the matrix, plus the CRDs we know). Every document is written to its own file so that each result
+// maps back to exactly one input document, whatever the input's shape.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { binaryPath, kubeconformVersion, schemaLocations } from '../../../tools/src/toolchain.ts';
-import type { Finding } from './findings.ts';
+import type { Doc } from './inputs.ts';
 import { ToolError } from './kustomize.ts';
 
 interface KubeconformResource {
   filename: string;
-  kind: string;
-  name: string;
-  version: string;
   status: 'statusValid' | 'statusInvalid' | 'statusError' | 'statusSkipped' | 'statusEmpty';
   msg: string;
   validationErrors?: { path: string; msg: string }[];
+}
+
+export interface SchemaViolation {
+  doc: Doc;
+  rule: 'schema-invalid' | 'schema-missing';
+  field?: string;
+  message: string;
 }
 
 /** kubeconform reports JSON pointers (/spec/containers/0/image); we report spec.containers[0].image. */
@@ -24,47 +32,52 @@ export function pointerToField(pointer: string): string {
     .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
 }
 
-function fixFor(message: string): string {
-  if (/additional propert/i.test(message)) return 'remove or correct the misspelled field in the builder';
-  if (/missing propert/i.test(message)) return 'set the required field in the builder';
-  if (/could not find schema/i.test(message))
-    return 'use a kind and apiVersion served by the target Kubernetes version';
-  return 'make the field match the Kubernetes API schema';
-}
-
-export function kubeconform(
-  stream: string,
-  source: string,
-  kubernetesVersion: string,
-  schemaRoot?: string,
-): Finding[] {
-  const args = ['-strict', '-output', 'json', '-kubernetes-version', kubeconformVersion(kubernetesVersion)];
-  for (const location of schemaLocations(schemaRoot)) args.push('-schema-location', location);
-  const result = spawnSync(binaryPath('kubeconform'), [...args, '-'], {
-    input: stream,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (result.error) throw new ToolError(`kubeconform: ${result.error.message}; run \`nx run tools:install\``);
-  let parsed: { resources?: KubeconformResource[] };
+export function kubeconform(docs: Doc[], kubernetesVersion: string, schemaRoot?: string): SchemaViolation[] {
+  if (docs.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'kubeconform-'));
   try {
-    parsed = JSON.parse(result.stdout) as { resources?: KubeconformResource[] };
-  } catch {
-    throw new ToolError(`kubeconform produced no report (exit ${result.status}):\n${result.stderr.trim()}`);
+    const files = docs.map((doc, i) => {
+      const file = join(dir, `${String(i).padStart(6, '0')}.json`);
+      writeFileSync(file, JSON.stringify(doc.object));
+      return file;
+    });
+    const byFile = new Map(files.map((f, i) => [f, docs[i] as Doc]));
+    const args = ['-strict', '-output', 'json', '-kubernetes-version', kubeconformVersion(kubernetesVersion)];
+    for (const location of schemaLocations(schemaRoot)) args.push('-schema-location', location);
+    const result = spawnSync(binaryPath('kubeconform'), [...args, dir], {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (result.error)
+      throw new ToolError(`kubeconform: ${result.error.message}; run \`nx run tools:install\``);
+    let parsed: { resources?: KubeconformResource[] };
+    try {
+      parsed = JSON.parse(result.stdout) as { resources?: KubeconformResource[] };
+    } catch {
+      throw new ToolError(`kubeconform produced no report (exit ${result.status}):\n${result.stderr.trim()}`);
+    }
+    return (parsed.resources ?? []).flatMap((r): SchemaViolation[] => {
+      const doc = byFile.get(r.filename);
+      if (!doc) throw new ToolError(`kubeconform reported an unknown file ${r.filename}`);
+      if (r.status === 'statusError' && /could not find schema/.test(r.msg)) {
+        return [
+          {
+            doc,
+            rule: 'schema-missing',
+            message: `Kubernetes ${kubernetesVersion} has no schema for ${doc.ref.apiVersion} ${doc.ref.kind}`,
+          },
+        ];
+      }
+      if (r.status !== 'statusInvalid' && r.status !== 'statusError') return [];
+      const errors = r.validationErrors?.length ? r.validationErrors : [{ path: '', msg: r.msg }];
+      return errors.map((e) => ({
+        doc,
+        rule: 'schema-invalid' as const,
+        ...(e.path ? { field: pointerToField(e.path) } : {}),
+        message: `Kubernetes ${kubernetesVersion}: ${e.msg}`,
+      }));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const rule = `schema/kubernetes-${kubernetesVersion}`;
-  return (parsed.resources ?? []).flatMap((r): Finding[] => {
-    if (r.status !== 'statusInvalid' && r.status !== 'statusError') return [];
-    const object = { apiVersion: r.version, kind: r.kind, name: r.name };
-    const errors = r.validationErrors?.length ? r.validationErrors : [{ path: '', msg: r.msg }];
-    return errors.map((e) => ({
-      source,
-      object,
-      ...(e.path ? { field: pointerToField(e.path) } : {}),
-      rule,
-      severity: 'error',
-      message: e.msg,
-      fix: fixFor(e.msg),
-    }));
-  });
 }

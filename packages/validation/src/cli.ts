@@ -1,0 +1,85 @@
+// validate-manifests PATH... — validates YAML files, directories and Kustomize directories (ours or
+// anyone's): schema per Kubernetes version, Pod Security Standards, policies and cross-resource rules.
+// Exit 1 when an error-level finding exists, 0 otherwise, 2 on usage errors.
+import { parseArgs } from 'node:util';
+import { readToolVersions } from '../../../tools/src/toolchain.ts';
+import { type EngineOptions, pssLevels } from './engine.ts';
+import { hasErrors } from './findings.ts';
+import { ToolError } from './kustomize.ts';
+import type { PssLevel } from './pod-security.ts';
+import { type Format, formats, report } from './reporters.ts';
+import { validatePaths } from './validate.ts';
+
+const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
+                          [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...`;
+
+function parseCli(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      'kubernetes-version': { type: 'string', multiple: true },
+      'pss-level': { type: 'string' },
+      'allow-missing-schema': { type: 'string', multiple: true },
+      help: { type: 'boolean' },
+    },
+  });
+}
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const processIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export function main(argv: string[], { out, err }: Io = processIo): number {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(argv);
+  } catch (error) {
+    err(`validate-manifests: ${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(`${usage}\n`);
+    return 0;
+  }
+  const problems: string[] = [];
+  if (positionals.length === 0) problems.push('no PATH given');
+  const format = values.format as Format;
+  if (!formats.includes(format)) problems.push(`--format must be one of ${formats.join(', ')}`);
+  const level = values['pss-level'] as PssLevel | undefined;
+  if (level && !pssLevels.includes(level))
+    problems.push(`--pss-level must be one of ${pssLevels.join(', ')}`);
+  const versions = values['kubernetes-version']?.map((v) => (v.startsWith('v') ? v : `v${v}`));
+  const known = readToolVersions().kubernetes.versions;
+  for (const v of versions ?? []) {
+    if (!known.includes(v))
+      problems.push(`--kubernetes-version ${v} has no offline schemas (available: ${known.join(', ')})`);
+  }
+  if (problems.length > 0) {
+    err(`validate-manifests: ${problems.join('; ')}\n${usage}\n`);
+    return 2;
+  }
+  const options: EngineOptions = {
+    ...(versions ? { kubernetesVersions: versions } : {}),
+    ...(level ? { defaultPssLevel: level } : {}),
+    ...(values['allow-missing-schema'] ? { allowMissingSchemas: values['allow-missing-schema'] } : {}),
+  };
+  try {
+    const result = validatePaths(positionals, options);
+    out(report(result, format));
+    return hasErrors(result.findings) ? 1 : 0;
+  } catch (error) {
+    if (error instanceof ToolError) {
+      err(`validate-manifests: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) process.exit(main(process.argv.slice(2)));

@@ -1,0 +1,148 @@
+// The validation engine: documents in, findings out. Schema (kubeconform per Kubernetes version),
+// Pod Security Standards, Rego policies (conftest) and cross-resource graph rules all report through the
+// rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
+import { readToolVersions } from '../../../tools/src/toolchain.ts';
+import { rule } from './catalogue.ts';
+import type { Finding, ObjectRef } from './findings.ts';
+import { ManifestGraph, obj } from './graph.ts';
+import { runGraphRules } from './graph-rules.ts';
+import type { Doc } from './inputs.ts';
+import { kubeconform } from './kubeconform.ts';
+import { checkPodSecurity, type PssLevel } from './pod-security.ts';
+
+export interface EngineOptions {
+  kubernetesVersions?: string[];
+  /** Level for pods whose namespace is not part of the input. */
+  defaultPssLevel?: PssLevel;
+  /** Kinds allowed to have no schema, as `Kind` or `group/Kind`. */
+  allowMissingSchemas?: string[];
+  schemaRoot?: string;
+  /** Extra engines (e.g. Rego policies) plugged in by the caller. */
+  extraEngines?: ((docs: Doc[]) => Finding[])[];
+}
+
+export interface EngineResult {
+  findings: Finding[];
+  suppressed: Finding[];
+  objects: number;
+}
+
+export const suppressPrefix = 'validation.neurascale.io/suppress-';
+export const pssLevels: readonly PssLevel[] = ['privileged', 'baseline', 'restricted'];
+const enforceLabel = 'pod-security.kubernetes.io/enforce';
+
+export function finding(doc: Doc, ruleId: string, message: string, field?: string): Finding {
+  const r = rule(ruleId);
+  return {
+    source: doc.line ? `${doc.source}:${doc.line}` : doc.source,
+    object: doc.ref,
+    ...(field ? { field } : {}),
+    rule: r.id,
+    severity: r.severity,
+    message,
+    fix: r.fix,
+  };
+}
+
+function schemaFindings(docs: Doc[], options: EngineOptions): Finding[] {
+  const versions = options.kubernetesVersions ?? readToolVersions().kubernetes.versions;
+  const allowed = new Set(options.allowMissingSchemas ?? []);
+  const merged = new Map<
+    string,
+    { doc: Doc; rule: string; field?: string; message: string; versions: string[] }
+  >();
+  for (const version of versions) {
+    for (const v of kubeconform(docs, version, options.schemaRoot)) {
+      const group = v.doc.ref.apiVersion?.split('/')[0] ?? '';
+      if (
+        v.rule === 'schema-missing' &&
+        (allowed.has(v.doc.ref.kind ?? '') || allowed.has(`${group}/${v.doc.ref.kind}`))
+      )
+        continue;
+      // The same problem in every version is one finding that lists the versions.
+      const text = v.message
+        .replace(`Kubernetes ${version}: `, '')
+        .replace(`Kubernetes ${version} `, 'Kubernetes ');
+      const key = `${docs.indexOf(v.doc)}\0${v.rule}\0${v.field ?? ''}\0${text}`;
+      const entry = merged.get(key) ?? {
+        doc: v.doc,
+        rule: v.rule,
+        ...(v.field ? { field: v.field } : {}),
+        message: text,
+        versions: [],
+      };
+      entry.versions.push(version);
+      merged.set(key, entry);
+    }
+  }
+  return [...merged.values()].map((e) =>
+    finding(e.doc, e.rule, `${e.message} (Kubernetes ${e.versions.join(', ')})`, e.field),
+  );
+}
+
+function pssFindings(docs: Doc[], graph: ManifestGraph, options: EngineOptions): Finding[] {
+  return graph.podTemplates.flatMap((pod) => {
+    const nsLabels = graph.namespaces.get(pod.namespace);
+    const label = nsLabels?.[enforceLabel] as PssLevel | undefined;
+    // A namespace in the set without the label runs at the cluster default, privileged.
+    const level = nsLabels
+      ? label && pssLevels.includes(label)
+        ? label
+        : 'privileged'
+      : (options.defaultPssLevel ?? 'restricted');
+    return checkPodSecurity(pod.doc.object, level, pod.doc.source).map((f) => {
+      const doc = docs.find((d) => d === pod.doc) as Doc;
+      return finding(doc, f.rule, f.message, f.field);
+    });
+  });
+}
+
+function applySuppressions(docs: Doc[], findings: Finding[]): EngineResult {
+  const kept: Finding[] = [];
+  const suppressed: Finding[] = [];
+  const meta: Finding[] = [];
+  const reasons = new Map<string, Map<string, string>>();
+  for (const doc of docs) {
+    const annotations = obj(obj(doc.object.metadata).annotations);
+    const entries = Object.entries(annotations).filter(([k]) => k.startsWith(suppressPrefix));
+    if (entries.length === 0) continue;
+    const map = new Map<string, string>();
+    for (const [key, value] of entries) {
+      const id = key.slice(suppressPrefix.length);
+      if (typeof value !== 'string' || value.trim() === '') {
+        meta.push(
+          finding(
+            doc,
+            'suppression-without-reason',
+            `annotation ${key} gives no reason`,
+            `metadata.annotations.${key}`,
+          ),
+        );
+      } else {
+        map.set(id, value);
+      }
+    }
+    reasons.set(refKey(doc.ref), map);
+  }
+  for (const f of findings) {
+    const reason = reasons.get(refKey(f.object))?.get(f.rule);
+    if (reason) suppressed.push({ ...f, message: `${f.message} (suppressed: ${reason})` });
+    else kept.push(f);
+  }
+  return { findings: [...kept, ...meta], suppressed, objects: docs.length };
+}
+
+function refKey(ref: ObjectRef): string {
+  return [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name].join('/');
+}
+
+export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResult {
+  const graph = new ManifestGraph(docs);
+  const findings = [
+    ...schemaFindings(docs, options),
+    ...pssFindings(docs, graph, options),
+    ...(options.extraEngines ?? []).flatMap((engine) => engine(docs)),
+    ...runGraphRules(graph).map((v) => finding(v.doc, v.rule, v.message, v.field)),
+  ];
+  return applySuppressions(docs, findings);
+}

@@ -1,0 +1,131 @@
+// One in-memory graph of a rendered manifest set: objects by identity, pod templates with their labels
+// and service accounts, namespaces with their labels, and label-selector matching. Every cross-resource
+// rule reads this graph instead of re-deriving it.
+import type { Doc, Json } from './inputs.ts';
+import { podSpecPath } from './pod-security.ts';
+
+export type Labels = Record<string, string>;
+
+export interface LabelSelector {
+  matchLabels?: Labels;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface PodTemplate {
+  doc: Doc;
+  namespace: string;
+  labels: Labels;
+  pod: Json;
+  /** Path of the pod spec inside its object, dotted. */
+  podPath: string;
+  serviceAccount: string;
+}
+
+export const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+export const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
+export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+
+const clusterScoped = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'StorageClass',
+  'PersistentVolume',
+  'Node',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'RuntimeClass',
+  'IngressClass',
+  'GatewayClass',
+  'ClusterIssuer',
+  'ClusterSecretStore',
+  'ClusterExternalSecret',
+  'APIService',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'CSIDriver',
+  'VolumeSnapshotClass',
+]);
+
+/** Namespace an object lives in; namespaced objects without one land in `default`, as kubectl does. */
+export function namespaceOf(doc: Doc): string {
+  if (doc.ref.kind && clusterScoped.has(doc.ref.kind)) return '';
+  return doc.ref.namespace ?? 'default';
+}
+
+export function groupOf(apiVersion: string | undefined): string {
+  return apiVersion?.includes('/') ? (apiVersion.split('/')[0] ?? '') : '';
+}
+
+export function identityOf(doc: Doc): string {
+  return [groupOf(doc.ref.apiVersion) || 'core', doc.ref.kind, namespaceOf(doc), doc.ref.name].join('/');
+}
+
+export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const value = labels[e.key];
+    const values = e.values ?? [];
+    if (e.operator === 'In' && !(has && values.includes(value as string))) return false;
+    if (e.operator === 'NotIn' && has && values.includes(value as string)) return false;
+    if (e.operator === 'Exists' && !has) return false;
+    if (e.operator === 'DoesNotExist' && has) return false;
+  }
+  return true;
+}
+
+export function isEmptySelector(selector: LabelSelector): boolean {
+  return (
+    Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0
+  );
+}
+
+export class ManifestGraph {
+  readonly docs: Doc[];
+  readonly podTemplates: PodTemplate[];
+  readonly namespaces = new Map<string, Labels>();
+
+  constructor(docs: Doc[]) {
+    this.docs = docs;
+    this.podTemplates = docs.flatMap((doc) => {
+      const path = podSpecPath(doc.ref.kind);
+      if (!path) return [];
+      // The template's metadata sits beside its spec (the Pod's own metadata for a Pod).
+      const metaPath = [...path.slice(0, -1), 'metadata'];
+      const labels = obj(
+        obj(metaPath.reduce<unknown>((node, key) => obj(node)[key], doc.object)).labels,
+      ) as Labels;
+      const pod = obj(path.reduce<unknown>((node, key) => obj(node)[key], doc.object));
+      const serviceAccount = String(pod.serviceAccountName ?? pod.serviceAccount ?? 'default');
+      return [{ doc, namespace: namespaceOf(doc), labels, pod, podPath: path.join('.'), serviceAccount }];
+    });
+    for (const doc of docs) {
+      if (doc.ref.kind === 'Namespace' && doc.ref.name) {
+        this.namespaces.set(doc.ref.name, {
+          'kubernetes.io/metadata.name': doc.ref.name,
+          ...(obj(obj(doc.object.metadata).labels) as Labels),
+        });
+      }
+    }
+  }
+
+  ofKind(...kinds: string[]): Doc[] {
+    return this.docs.filter((d) => d.ref.kind !== undefined && kinds.includes(d.ref.kind));
+  }
+
+  find(kind: string, namespace: string, name: string): Doc | undefined {
+    return this.docs.find((d) => d.ref.kind === kind && d.ref.name === name && namespaceOf(d) === namespace);
+  }
+
+  podsSelectedBy(namespace: string, selector: LabelSelector): PodTemplate[] {
+    return this.podTemplates.filter((p) => p.namespace === namespace && selectorMatches(selector, p.labels));
+  }
+
+  /** Workloads whose pods run as the given service account. */
+  podsOfServiceAccount(namespace: string, name: string): PodTemplate[] {
+    return this.podTemplates.filter((p) => p.namespace === namespace && p.serviceAccount === name);
+  }
+}

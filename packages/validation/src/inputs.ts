@@ -1,0 +1,234 @@
+// Turns paths into documents: files, directories (walked for YAML/JSON) and Kustomize directories
+// (rendered with the pinned kustomize). Garbage never throws: each bad file or document becomes a
+// finding, and the good documents of the same file are still validated.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { repoRoot } from '../../../tools/src/toolchain.ts';
+import type { Finding, ObjectRef } from './findings.ts';
+import { kustomizeBuild, ToolError } from './kustomize.ts';
+
+export type Json = Record<string, unknown>;
+
+export interface Doc {
+  /** File (or Kustomize directory) the document came from, relative to the working directory. */
+  source: string;
+  /** 1-based line of the document's start within its source, when known. */
+  line?: number;
+  object: Json;
+  ref: ObjectRef;
+}
+
+export interface LoadResult {
+  docs: Doc[];
+  findings: Finding[];
+}
+
+/** Files larger than this are refused with a finding rather than parsed. */
+export const maxFileBytes = 32 * 1024 * 1024;
+const manifestFile = /\.(ya?ml|json)$/i;
+const kustomizationFiles = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export function refOf(object: Json): ObjectRef {
+  const meta = (object.metadata && typeof object.metadata === 'object' ? object.metadata : {}) as Json;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const ref: ObjectRef = {};
+  const apiVersion = str(object.apiVersion);
+  const kind = str(object.kind);
+  const namespace = str(meta.namespace);
+  const name = str(meta.name) ?? str(meta.generateName);
+  if (apiVersion) ref.apiVersion = apiVersion;
+  if (kind) ref.kind = kind;
+  if (namespace) ref.namespace = namespace;
+  if (name) ref.name = name;
+  return ref;
+}
+
+function inputFinding(source: string, message: string, fix: string, object: ObjectRef = {}): Finding {
+  return { source, object, rule: 'input-invalid', severity: 'error', message, fix };
+}
+
+/** Parses a YAML (or JSON) stream; every document that is not a Kubernetes object becomes a finding. */
+export function parseDocuments(text: string, source: string): LoadResult {
+  const docs: Doc[] = [];
+  const findings: Finding[] = [];
+  const lines = new LineCounter();
+  let parsed: ReturnType<typeof parseAllDocuments>;
+  try {
+    parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  } catch (error) {
+    return {
+      docs,
+      findings: [inputFinding(source, `cannot parse: ${(error as Error).message}`, 'fix the YAML syntax')],
+    };
+  }
+  const all = Array.isArray(parsed) ? parsed : [];
+  if (!Array.isArray(parsed)) {
+    findings.push(inputFinding(source, 'cannot parse the YAML stream', 'fix the YAML syntax'));
+  }
+  all.forEach((document, index) => {
+    const line = lines.linePos(document.range?.[0] ?? 0).line;
+    const where = `document ${index + 1} (line ${line})`;
+    if (document.errors.length > 0) {
+      const first = document.errors[0];
+      findings.push(
+        inputFinding(
+          source,
+          `${where}: not valid YAML: ${first?.message.split('\n')[0]}`,
+          'fix the YAML syntax',
+        ),
+      );
+      return;
+    }
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      findings.push(
+        inputFinding(source, `${where}: ${(error as Error).message}`, 'remove alias expansion bombs'),
+      );
+      return;
+    }
+    if (value === null || value === undefined) return; // empty document between separators
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      findings.push(
+        inputFinding(
+          source,
+          `${where}: is a ${Array.isArray(value) ? 'list' : typeof value}, not an object`,
+          'each document must be one Kubernetes object',
+        ),
+      );
+      return;
+    }
+    const object = value as Json;
+    if (object.kind === 'List' && Array.isArray(object.items)) {
+      for (const item of object.items) {
+        if (item && typeof item === 'object' && !Array.isArray(item))
+          docs.push({ source, line, object: item as Json, ref: refOf(item as Json) });
+      }
+      return;
+    }
+    const ref = refOf(object);
+    const missing = (['apiVersion', 'kind'] as const).filter((k) => !ref[k]);
+    if (missing.length > 0 || !ref.name) {
+      const fields = [...missing, ...(ref.name ? [] : ['metadata.name'])];
+      findings.push(
+        inputFinding(
+          source,
+          `${where}: missing ${fields.join(', ')}`,
+          'every Kubernetes object needs apiVersion, kind and metadata.name',
+          ref,
+        ),
+      );
+      return;
+    }
+    docs.push({ source, line, object, ref });
+  });
+  if (docs.length === 0 && findings.length === 0) {
+    findings.push({
+      source,
+      object: {},
+      rule: 'input-empty',
+      severity: 'warning',
+      message: 'contains no Kubernetes objects',
+      fix: 'remove the file or add manifests',
+    });
+  }
+  return { docs, findings };
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : relative(repoRoot, path) || path;
+}
+
+function loadFile(path: string): LoadResult {
+  const source = displayPath(path);
+  const size = statSync(path).size;
+  if (size > maxFileBytes) {
+    return {
+      docs: [],
+      findings: [
+        inputFinding(
+          source,
+          `is ${size} bytes, larger than the ${maxFileBytes}-byte limit`,
+          'split the file',
+        ),
+      ],
+    };
+  }
+  const bytes = readFileSync(path);
+  if (bytes.includes(0)) {
+    return {
+      docs: [],
+      findings: [inputFinding(source, 'is a binary file, not YAML', 'pass only YAML or JSON manifests')],
+    };
+  }
+  const text = bytes.toString('utf8');
+  if (text.includes('\uFFFD')) {
+    return {
+      docs: [],
+      findings: [inputFinding(source, 'is not valid UTF-8 text', 'save the file as UTF-8')],
+    };
+  }
+  return parseDocuments(text, source);
+}
+
+function isKustomization(dir: string): boolean {
+  return kustomizationFiles.some((f) => existsSync(join(dir, f)));
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.name.startsWith('.')) return [];
+      if (entry.isDirectory()) return isKustomization(path) ? [path] : walk(path);
+      return manifestFile.test(entry.name) ? [path] : [];
+    });
+}
+
+export function loadPaths(paths: string[]): LoadResult {
+  const result: LoadResult = { docs: [], findings: [] };
+  const add = (r: LoadResult) => {
+    result.docs.push(...r.docs);
+    result.findings.push(...r.findings);
+  };
+  for (const path of paths) {
+    if (!existsSync(path)) {
+      result.findings.push(inputFinding(path, 'does not exist', 'check the path'));
+      continue;
+    }
+    const targets = statSync(path).isDirectory() ? (isKustomization(path) ? [path] : walk(path)) : [path];
+    if (targets.length === 0) {
+      result.findings.push({
+        source: displayPath(path),
+        object: {},
+        rule: 'input-empty',
+        severity: 'warning',
+        message: 'contains no YAML or JSON files',
+        fix: 'pass a directory with manifests',
+      });
+    }
+    for (const target of targets) {
+      if (statSync(target).isDirectory()) {
+        try {
+          add(parseDocuments(kustomizeBuild(target), displayPath(target)));
+        } catch (error) {
+          if (!(error instanceof ToolError)) throw error;
+          result.findings.push(
+            inputFinding(
+              displayPath(target),
+              error.message,
+              'fix the kustomization so that `kustomize build` succeeds',
+            ),
+          );
+        }
+      } else {
+        add(loadFile(target));
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,158 @@
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.ts';
+import { maxFileBytes } from '../src/inputs.ts';
+
+let dir: string;
+const good = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: app}
+data: {A: "1"}
+`;
+const badPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: root
+  namespace: app
+spec:
+  containers: [{name: c, image: "busybox:1.36", securityContext: {privileged: true}}]
+`;
+
+function file(name: string, content: string | Buffer): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+function run(...args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const code = main(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+function findings(...args: string[]): { code: number; findings: any[]; summary: any } {
+  const { code, out } = run(...args, '--format', 'json');
+  const parsed = JSON.parse(out);
+  return { code, findings: parsed.findings, summary: parsed.summary };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('validate-manifests', () => {
+  it('exits 0 on a clean manifest set and 1 on an error', () => {
+    expect(run(file('good.yaml', good)).code).toBe(0);
+    const { code, findings: f } = findings(file('pod.yaml', badPod));
+    expect(code).toBe(1);
+    expect(f.map((x) => x.rule)).toContain('pss-restricted');
+  });
+
+  it('applies --pss-level to objects whose namespace is not in the input', () => {
+    const pod = file('pod-baseline.yaml', badPod.replace('privileged: true', 'privileged: false'));
+    expect(findings(pod, '--pss-level', 'baseline').code).toBe(0);
+    expect(findings(pod, '--pss-level', 'restricted').code).toBe(1);
+  });
+
+  it('turns garbage into findings, never a stack trace, and keeps validating the good documents', () => {
+    const paths = [
+      file('not-yaml.yaml', 'key: [unclosed\n  - : :\n'),
+      file('scalar.yaml', 'just a string\n'),
+      file('no-kind.yaml', 'apiVersion: v1\nmetadata: {name: x}\n'),
+      file('binary.yaml', Buffer.from([0x00, 0x01, 0x02, 0xff])),
+      file('empty.yaml', ''),
+      file('mixed.yaml', `${good}---\n- a list\n---\n${badPod}`),
+    ];
+    const huge = file('huge.yaml', '');
+    truncateSync(huge, maxFileBytes + 1);
+    const { code, findings: f } = findings(...paths, huge);
+    expect(code).toBe(1);
+    const bySource = (name: string) => f.filter((x) => String(x.source).includes(name));
+    expect(bySource('not-yaml.yaml')[0]).toMatchObject({
+      rule: 'input-invalid',
+      message: expect.stringContaining('not valid YAML'),
+    });
+    expect(bySource('scalar.yaml')[0]?.message).toContain('is a string, not an object');
+    expect(bySource('no-kind.yaml')[0]?.message).toContain('missing kind');
+    expect(bySource('binary.yaml')[0]?.message).toContain('binary');
+    expect(bySource('empty.yaml')[0]).toMatchObject({ rule: 'input-empty', severity: 'warning' });
+    expect(bySource('huge.yaml')[0]?.message).toContain('larger than');
+    // The list document is reported and the privileged pod after it is still checked.
+    expect(bySource('mixed.yaml').map((x) => x.rule)).toEqual(
+      expect.arrayContaining(['input-invalid', 'pss-restricted']),
+    );
+  });
+
+  it('reports duplicate keys as invalid YAML', () => {
+    const { findings: f } = findings(
+      file('dup.yaml', 'apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: x}\n'),
+    );
+    expect(f[0]).toMatchObject({ rule: 'input-invalid', message: expect.stringContaining('unique') });
+  });
+
+  it('walks directories and renders Kustomize directories', () => {
+    const sub = join(dir, 'kz');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'cm.yaml'), good);
+    writeFileSync(join(sub, 'kustomization.yaml'), 'resources: [cm.yaml]\nnamespace: other\n');
+    const { code, summary } = findings(sub);
+    expect(code).toBe(0);
+    expect(summary.objects).toBe(1);
+    writeFileSync(join(sub, 'kustomization.yaml'), 'resources: [missing.yaml]\n');
+    expect(findings(sub).findings[0]).toMatchObject({
+      rule: 'input-invalid',
+      message: expect.stringContaining('kustomize build'),
+    });
+  });
+
+  it('honours a suppression with a reason and flags one without', () => {
+    const annotated = (value: string) =>
+      badPod.replace(
+        '  name: root\n',
+        `  name: root\n  annotations:\n    validation.neurascale.io/suppress-pss-restricted: "${value}"\n`,
+      );
+    const ok = findings(file('suppressed.yaml', annotated('debug pod, deleted after the incident')));
+    expect(ok.findings.filter((x) => x.rule === 'pss-restricted')).toEqual([]);
+    expect(ok.summary.suppressed).toBeGreaterThan(0);
+    const bad = findings(file('no-reason.yaml', annotated(' ')));
+    expect(bad.findings.map((x) => x.rule)).toEqual(
+      expect.arrayContaining(['pss-restricted', 'suppression-without-reason']),
+    );
+  });
+
+  it('writes SARIF, JUnit and text reports', () => {
+    const pod = file('pod2.yaml', badPod);
+    const sarif = JSON.parse(run(pod, '--format', 'sarif').out);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results[0]).toMatchObject({
+      ruleId: expect.stringMatching(/^pss-/),
+      level: 'error',
+    });
+    expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toContain('schema-invalid');
+    const junit = run(pod, '--format', 'junit').out;
+    expect(junit).toMatch(/^<\?xml/);
+    expect(junit).toMatch(/<failure type="pss-restricted"/);
+    const text = run(pod).out;
+    expect(text).toMatch(
+      /pod2\.yaml:1: Pod app\/root\n {2}error {3}pss-restricted spec\.containers\[0\]\.securityContext/,
+    );
+  });
+
+  it('rejects bad usage with exit 2', () => {
+    expect(run()).toMatchObject({ code: 2, err: expect.stringContaining('no PATH given') });
+    expect(run('x.yaml', '--format', 'xml').code).toBe(2);
+    expect(run('x.yaml', '--pss-level', 'strict').code).toBe(2);
+    expect(run('x.yaml', '--kubernetes-version', '1.20.0').code).toBe(2);
+  });
+
+  it('reports a path that does not exist', () => {
+    expect(findings(join(dir, 'nope.yaml')).findings[0]).toMatchObject({
+      rule: 'input-invalid',
+      message: 'does not exist',
+    });
+  });
+});

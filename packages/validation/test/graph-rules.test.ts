@@ -1,0 +1,72 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rules } from '../src/catalogue.ts';
+import { ManifestGraph, selectorMatches } from '../src/graph.ts';
+import { runGraphRules } from '../src/graph-rules.ts';
+import { parseDocuments } from '../src/inputs.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures', 'graph');
+const graphRuleIds = [...rules().values()].filter((r) => r.engine === 'graph').map((r) => r.id);
+
+function violations(file: string) {
+  const { docs, findings } = parseDocuments(readFileSync(file, 'utf8'), file);
+  expect(findings).toEqual([]);
+  return runGraphRules(new ManifestGraph(docs));
+}
+
+describe.each(graphRuleIds)('%s', (id) => {
+  it('fails its failing fixture', () => {
+    const found = violations(join(fixtures, id, 'fail.yaml')).filter((v) => v.rule === id);
+    expect(found.length).toBeGreaterThan(0);
+    for (const v of found) expect(v.message.length).toBeGreaterThan(10);
+  });
+
+  it('passes its passing fixture', () => {
+    expect(violations(join(fixtures, id, 'pass.yaml')).filter((v) => v.rule === id)).toEqual([]);
+  });
+});
+
+describe('graph rule fixtures', () => {
+  it('exist for every graph rule of the catalogue, and no rule emits an uncatalogued id', () => {
+    for (const id of graphRuleIds) {
+      expect(existsSync(join(fixtures, id, 'fail.yaml')), id).toBe(true);
+      expect(existsSync(join(fixtures, id, 'pass.yaml')), id).toBe(true);
+    }
+    const emitted = new Set(
+      graphRuleIds.flatMap((id) => violations(join(fixtures, id, 'fail.yaml')).map((v) => v.rule)),
+    );
+    for (const id of emitted) expect(graphRuleIds).toContain(id);
+  });
+
+  it('name the field: the spec error of selecting namespaces by a name label', () => {
+    const [v] = violations(join(fixtures, 'netpol-namespace-label', 'fail.yaml'));
+    expect(v).toMatchObject({
+      field: 'spec.ingress[0].from[0].namespaceSelector',
+      rule: 'netpol-namespace-label',
+    });
+    expect(v?.message).toContain('"name"');
+  });
+
+  it('reports the minimum replicas of an HPA-scaled workload for a blocking budget', () => {
+    const found = violations(join(fixtures, 'pdb-min-available-blocks', 'fail.yaml'));
+    expect(found.map((v) => v.message)).toEqual([
+      'minAvailable 3 is at or above the 3 replica(s) of Deployment app/web: no eviction is ever allowed',
+      'minAvailable 100% never allows an eviction',
+    ]);
+  });
+});
+
+describe('selectorMatches', () => {
+  const labels = { app: 'web', tier: 'front' };
+  it.each([
+    [{ matchLabels: { app: 'web' } }, true],
+    [{ matchLabels: { app: 'api' } }, false],
+    [{ matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'back'] }] }, true],
+    [{ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['front'] }] }, false],
+    [{ matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, false],
+    [{ matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, true],
+  ])('%j → %s', (selector, expected) => {
+    expect(selectorMatches(selector, labels)).toBe(expected);
+  });
+});
