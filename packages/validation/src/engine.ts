@@ -8,7 +8,7 @@ import { ManifestGraph, obj } from './graph.ts';
 import { runGraphRules } from './graph-rules.ts';
 import type { Doc } from './inputs.ts';
 import { kubeconform } from './kubeconform.ts';
-import { checkPodSecurity, type PssLevel } from './pod-security.ts';
+import { checkPodSecurity, effectivePssVersion, type PssLevel } from './pod-security.ts';
 
 export interface EngineOptions {
   kubernetesVersions?: string[];
@@ -30,6 +30,7 @@ export interface EngineResult {
 export const suppressPrefix = 'validation.neurascale.io/suppress-';
 export const pssLevels: readonly PssLevel[] = ['privileged', 'baseline', 'restricted'];
 const enforceLabel = 'pod-security.kubernetes.io/enforce';
+const enforceVersionLabel = 'pod-security.kubernetes.io/enforce-version';
 
 export function finding(doc: Doc, ruleId: string, message: string, field?: string): Finding {
   const r = rule(ruleId);
@@ -80,7 +81,8 @@ function schemaFindings(docs: Doc[], options: EngineOptions): Finding[] {
   );
 }
 
-function pssFindings(docs: Doc[], graph: ManifestGraph, options: EngineOptions): Finding[] {
+function pssFindings(graph: ManifestGraph, options: EngineOptions): Finding[] {
+  const versions = options.kubernetesVersions ?? readToolVersions().kubernetes.versions;
   return graph.podTemplates.flatMap((pod) => {
     const nsLabels = graph.namespaces.get(pod.namespace);
     const label = nsLabels?.[enforceLabel] as PssLevel | undefined;
@@ -90,10 +92,31 @@ function pssFindings(docs: Doc[], graph: ManifestGraph, options: EngineOptions):
         ? label
         : 'privileged'
       : (options.defaultPssLevel ?? 'restricted');
-    return checkPodSecurity(pod.doc.object, level, pod.doc.source).map((f) => {
-      const doc = docs.find((d) => d === pod.doc) as Doc;
-      return finding(doc, f.rule, f.message, f.field);
-    });
+    const requested = nsLabels?.[enforceVersionLabel];
+    // The same pod is judged by each cluster version's admission; identical findings are reported once.
+    const merged = new Map<string, { finding: Finding; versions: string[] }>();
+    for (const kubernetesVersion of versions) {
+      const policyVersion = effectivePssVersion(requested, kubernetesVersion);
+      if (!policyVersion) {
+        const f = finding(
+          pod.doc,
+          'pss-version-invalid',
+          `namespace ${pod.namespace} asks for policy version "${requested}"`,
+        );
+        merged.set(f.message, { finding: f, versions: [kubernetesVersion] });
+        continue;
+      }
+      for (const f of checkPodSecurity(pod.doc.object, level, pod.doc.source, policyVersion)) {
+        const own = { ...finding(pod.doc, f.rule, f.message, f.field), ...(f.fix ? { fix: f.fix } : {}) };
+        const key = `${f.rule}\0${f.field ?? ''}\0${f.message}`;
+        const entry = merged.get(key) ?? { finding: own, versions: [] };
+        entry.versions.push(kubernetesVersion);
+        merged.set(key, entry);
+      }
+    }
+    return [...merged.values()].map(({ finding: f, versions: vs }) =>
+      vs.length === versions.length ? f : { ...f, message: `${f.message} (Kubernetes ${vs.join(', ')})` },
+    );
   });
 }
 
@@ -140,7 +163,7 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
   const graph = new ManifestGraph(docs);
   const findings = [
     ...schemaFindings(docs, options),
-    ...pssFindings(docs, graph, options),
+    ...pssFindings(graph, options),
     ...(options.extraEngines ?? []).flatMap((engine) => engine(docs)),
     ...runGraphRules(graph).map((v) => finding(v.doc, v.rule, v.message, v.field)),
   ];
