@@ -58,6 +58,27 @@ describe('validate-manifests', () => {
     expect(findings(pod, '--pss-level', 'restricted').code).toBe(1);
   });
 
+  it('checks pods at the level and version their namespace in the input enforces', () => {
+    const ns = (labels: string) =>
+      `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: app\n  labels: {${labels}}\n---\n`;
+    const nonPrivileged = badPod.replace('privileged: true', 'privileged: false');
+    const baseline = findings(
+      file('ns-baseline.yaml', `${ns('pod-security.kubernetes.io/enforce: baseline')}${nonPrivileged}`),
+    );
+    expect(baseline.code).toBe(0);
+    const restricted = findings(
+      file('ns-restricted.yaml', `${ns('pod-security.kubernetes.io/enforce: restricted')}${nonPrivileged}`),
+    );
+    expect(restricted.findings.map((x) => x.rule)).toContain('pss-restricted');
+    const badVersion = findings(
+      file(
+        'ns-version.yaml',
+        `${ns('pod-security.kubernetes.io/enforce: restricted, pod-security.kubernetes.io/enforce-version: v2')}${nonPrivileged}`,
+      ),
+    );
+    expect(badVersion.findings.map((x) => x.rule)).toContain('pss-version-invalid');
+  });
+
   it('turns garbage into findings, never a stack trace, and keeps validating the good documents', () => {
     const paths = [
       file('not-yaml.yaml', 'key: [unclosed\n  - : :\n'),
