@@ -3,6 +3,7 @@
 // rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
 import { readToolVersions } from '../../../tools/src/toolchain.ts';
 import { rule } from './catalogue.ts';
+import { conftest } from './conftest.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ManifestGraph, obj } from './graph.ts';
 import { runGraphRules } from './graph-rules.ts';
@@ -17,8 +18,6 @@ export interface EngineOptions {
   /** Kinds allowed to have no schema, as `Kind` or `group/Kind`. */
   allowMissingSchemas?: string[];
   schemaRoot?: string;
-  /** Extra engines (e.g. Rego policies) plugged in by the caller. */
-  extraEngines?: ((docs: Doc[]) => Finding[])[];
 }
 
 export interface EngineResult {
@@ -155,6 +154,17 @@ function applySuppressions(docs: Doc[], findings: Finding[]): EngineResult {
   return { findings: [...kept, ...meta], suppressed, objects: docs.length };
 }
 
+/** Rego policies over every document; each finding goes back to its document's file and line. */
+function regoFindings(docs: Doc[]): Finding[] {
+  if (docs.length === 0) return [];
+  const byRef = new Map(docs.map((d) => [refKey(d.ref), d]));
+  const stream = docs.map((d) => JSON.stringify(d.object)).join('\n---\n');
+  return conftest(stream, '<input>').map((f) => {
+    const doc = byRef.get(refKey(f.object));
+    return doc ? { ...f, source: doc.line ? `${doc.source}:${doc.line}` : doc.source, object: doc.ref } : f;
+  });
+}
+
 function refKey(ref: ObjectRef): string {
   return [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name].join('/');
 }
@@ -164,7 +174,7 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
   const findings = [
     ...schemaFindings(docs, options),
     ...pssFindings(graph, options),
-    ...(options.extraEngines ?? []).flatMap((engine) => engine(docs)),
+    ...regoFindings(docs),
     ...runGraphRules(graph).map((v) => finding(v.doc, v.rule, v.message, v.field)),
   ];
   return applySuppressions(docs, findings);

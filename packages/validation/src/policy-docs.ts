@@ -43,7 +43,13 @@ export function renderPolicyDocs(): string {
     if (group.length === 0) continue;
     lines.push(`## ${engines[engine]}`, '');
     for (const r of group) {
-      lines.push(`### \`${r.id}\` (${r.severity})`, '', `- Why: ${r.why}`, `- Fix: ${r.fix}${fixtures(r)}`, '');
+      lines.push(
+        `### \`${r.id}\` (${r.severity})`,
+        '',
+        `- Why: ${r.why}`,
+        `- Fix: ${r.fix}${fixtures(r)}`,
+        '',
+      );
     }
   }
   return lines.join('\n');

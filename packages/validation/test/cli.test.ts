@@ -17,7 +17,11 @@ metadata:
   name: root
   namespace: app
 spec:
-  containers: [{name: c, image: "busybox:1.36", securityContext: {privileged: true}}]
+  containers:
+    - name: c
+      image: "busybox:1.36"
+      resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 16Mi}}
+      securityContext: {privileged: true}
 `;
 
 function file(name: string, content: string | Buffer): string {

@@ -70,3 +70,10 @@ describe('selectorMatches', () => {
     expect(selectorMatches(selector, labels)).toBe(expected);
   });
 });
+
+describe('docs/policies.md', () => {
+  it('is generated from the catalogue and up to date', async () => {
+    const { policyDocsFile, renderPolicyDocs } = await import('../src/policy-docs.ts');
+    expect(readFileSync(policyDocsFile, 'utf8')).toBe(renderPolicyDocs());
+  });
+});

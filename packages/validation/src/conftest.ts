@@ -1,0 +1,138 @@
+// Per-object Rego policies (policies/*.rego) run by the pinned conftest. Rego decides what is wrong and
+// where (rule id, field, message); severity and fix come from the rule catalogue, policies/rules.json.
+//
+// Mapping results to objects: conftest reads a multi-document stream from stdin as one file ("-") and
+// reports one result per policy namespace, without saying which document a violation came from. So
+// every violation carries the identity of the object it was evaluated on (apiVersion, kind,
+// namespace, name), added in one place by the Rego helper data.neurascale.lib.finding; conftest hands
+// it back under metadata.object. This keeps one conftest run per stream (one process, one policy
+// compile) and ordinary per-object policies (input is one object), and does not depend on document
+// order or on how conftest splits or skips documents. A violation without that identity is refused.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { binaryPath, repoRoot } from '../../../tools/src/toolchain.ts';
+import { rule } from './catalogue.ts';
+import type { Finding, ObjectRef } from './findings.ts';
+import { ToolError } from './kustomize.ts';
+
+export const policiesDir = join(repoRoot, 'policies');
+
+interface ConftestMessage {
+  msg: string;
+  metadata?: Record<string, unknown>;
+}
+
+interface ConftestResult {
+  filename: string;
+  namespace: string;
+  successes: number;
+  failures?: ConftestMessage[];
+  warnings?: ConftestMessage[];
+  exceptions?: ConftestMessage[];
+}
+
+const maxBuffer = 256 * 1024 * 1024;
+const identityKeys = ['apiVersion', 'kind', 'namespace', 'name'] as const;
+
+function run(args: string[], input?: string) {
+  const result = spawnSync(binaryPath('conftest'), args, {
+    encoding: 'utf8',
+    maxBuffer,
+    ...(input === undefined ? {} : { input }),
+  });
+  if (result.error) {
+    throw new ToolError(
+      `conftest: ${result.error.message}; run \`nx run tools:install\` to build the pinned tools`,
+    );
+  }
+  return result;
+}
+
+function objectRef(value: unknown, where: string): ObjectRef {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(
+      `${where}: the violation carries no object identity; build it with data.neurascale.lib.finding(rule, field, msg)`,
+    );
+  }
+  const record = value as Record<string, unknown>;
+  const ref: ObjectRef = {};
+  for (const key of identityKeys) {
+    const v = record[key];
+    if (typeof v === 'string' && v !== '') ref[key] = v;
+  }
+  return ref;
+}
+
+function toFinding(message: ConftestMessage, source: string, namespace: string): Finding {
+  const metadata = message.metadata ?? {};
+  const where = `${metadata.query ?? `data.${namespace}`}`;
+  const id = metadata.rule;
+  if (typeof id !== 'string' || id === '') {
+    throw new Error(`${where}: violation "${message.msg}" has no rule id`);
+  }
+  const catalogued = rule(id);
+  if (catalogued.engine !== 'rego') {
+    throw new Error(`${where}: rule "${id}" is catalogued for engine ${catalogued.engine}, not rego`);
+  }
+  const field = metadata.field;
+  return {
+    source,
+    object: objectRef(metadata.object, where),
+    ...(typeof field === 'string' && field !== '' ? { field } : {}),
+    rule: id,
+    severity: catalogued.severity,
+    message: message.msg,
+    fix: catalogued.fix,
+  };
+}
+
+/** Runs every Rego policy under policyDir on each document of a YAML stream. */
+export function conftest(stream: string, source: string, policyDir: string = policiesDir): Finding[] {
+  const args = [
+    'test',
+    '--all-namespaces',
+    '--no-color',
+    '--no-fail',
+    '--output',
+    'json',
+    '--parser',
+    'yaml',
+    '--policy',
+    policyDir,
+    '-',
+  ];
+  const result = run(args, stream);
+  // With --no-fail a policy violation exits 0; anything else (parse or compile error, a Rego runtime
+  // error such as conflicting outputs) is a failure of the tool or of the policies.
+  if (result.status !== 0) {
+    throw new ToolError(`conftest test failed (exit ${result.status}):\n${result.stderr.trim()}`);
+  }
+  let results: ConftestResult[];
+  try {
+    results = JSON.parse(result.stdout) as ConftestResult[];
+  } catch {
+    throw new ToolError(`conftest produced no JSON report:\n${result.stderr.trim() || result.stdout.trim()}`);
+  }
+  if (!Array.isArray(results)) throw new ToolError('conftest: unexpected JSON report (not an array)');
+  return results.flatMap((r) =>
+    [...(r.failures ?? []), ...(r.warnings ?? [])].map((m) => toFinding(m, source, r.namespace)),
+  );
+}
+
+export interface VerifyResult {
+  tests: number;
+  passed: number;
+  failures: number;
+  output: string;
+}
+
+/** Runs the Rego unit tests (test_ rules) under policyDir; throws ToolError unless all pass. */
+export function conftestVerify(policyDir: string = policiesDir): VerifyResult {
+  const result = run(['verify', '--no-color', '--policy', policyDir]);
+  const output = `${result.stdout}${result.stderr}`.trim();
+  const summary = /(\d+) tests?, (\d+) passed, \d+ warnings?, (\d+) failures?/.exec(output);
+  if (result.status !== 0 || !summary) {
+    throw new ToolError(`conftest verify failed (exit ${result.status}):\n${output}`);
+  }
+  return { tests: Number(summary[1]), passed: Number(summary[2]), failures: Number(summary[3]), output };
+}

@@ -1,0 +1,54 @@
+# template-marker: a string containing {{ ... }} is an unrendered Helm/Go template, except in the
+# few fields whose controllers expand templates themselves.
+package neurascale.templates
+
+import data.neurascale.lib
+
+violation contains lib.finding("template-marker", field, msg) if {
+	walk(input, [path, value])
+	is_string(value)
+	regex.match(`(?s)\{\{.*\}\}`, value)
+	not allowed(input, path)
+	field := lib.path_to_field(path)
+	msg := sprintf("unrendered template marker in %s: %q", [field, excerpt(value)])
+}
+
+excerpt(value) := value if count(value) <= 80
+
+excerpt(value) := sprintf("%s...", [substring(value, 0, 77)]) if count(value) > 80
+
+group(obj) := split(obj.apiVersion, "/")[0]
+
+# Prometheus Operator: alerting rule annotations and labels are Go templates ({{ $labels.pod }}).
+allowed(obj, path) if {
+	obj.kind == "PrometheusRule"
+	group(obj) == "monitoring.coreos.com"
+	["spec", "groups", _, "rules", _, section] = array.slice(path, 0, 6)
+	section in {"annotations", "labels"}
+}
+
+# Flagger: a MetricTemplate query is a template ({{ namespace }}, {{ target }}, {{ interval }}).
+allowed(obj, path) if {
+	obj.kind == "MetricTemplate"
+	group(obj) == "flagger.app"
+	array.slice(path, 0, 2) == ["spec", "query"]
+}
+
+# Argo CD ApplicationSet: the Application template (and its patch and per-generator overrides) is
+# filled in from generator parameters ({{ .cluster }}, {{path.basename}}).
+# A plain Application is not templated, so markers there stay errors.
+allowed(obj, path) if {
+	obj.kind == "ApplicationSet"
+	group(obj) == "argoproj.io"
+	path[0] == "spec"
+	path[1] in {"template", "templatePatch"}
+}
+
+allowed(obj, path) if {
+	obj.kind == "ApplicationSet"
+	group(obj) == "argoproj.io"
+	some i
+	path[i] == "template"
+	array.slice(path, 0, 2) == ["spec", "generators"]
+	i > 3
+}
