@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
 
 export interface GoBinaryPin {
   module: string;
@@ -30,8 +31,71 @@ export const toolsDir = join(repoRoot, '.tools');
 export const binDir = join(toolsDir, 'bin');
 export const schemasDir = join(toolsDir, 'schemas');
 
+const semver = '^v[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$';
+const modulePath = '^[a-z0-9.-]+(/[A-Za-z0-9._~-]+)+$|^[a-z0-9.-]+\\.[a-z]+$';
+const pin = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['module', 'version'],
+  properties: {
+    module: { type: 'string', pattern: modulePath },
+    version: { type: 'string', pattern: semver },
+  },
+};
+
+const versionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['binaries', 'kubernetes', 'crds'],
+  properties: {
+    binaries: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kustomize', 'kubeconform', 'conftest'],
+      properties: { kustomize: pin, kubeconform: pin, conftest: pin },
+    },
+    kubernetes: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['module', 'versions'],
+      properties: {
+        module: { const: 'k8s.io/kubernetes' },
+        versions: {
+          type: 'array',
+          minItems: 2,
+          uniqueItems: true,
+          items: { type: 'string', pattern: '^v1\\.[0-9]+\\.[0-9]+$' },
+        },
+      },
+    },
+    crds: {
+      type: 'array',
+      items: {
+        ...pin,
+        required: ['module', 'version', 'files'],
+        properties: {
+          ...pin.properties,
+          files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+        },
+      },
+    },
+  },
+};
+
+const validateVersions = new Ajv({ allErrors: true }).compile<ToolVersions>(versionsSchema);
+
+/** Parses and checks the pins; errors name the file, the JSON path and the problem. */
+export function parseToolVersions(text: string, file = 'tools/versions.json'): ToolVersions {
+  const data: unknown = JSON.parse(text);
+  if (!validateVersions(data)) {
+    const problems = (validateVersions.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+    throw new Error(`${file}: invalid pins:\n  ${problems.join('\n  ')}`);
+  }
+  return data;
+}
+
 export function readToolVersions(): ToolVersions {
-  return JSON.parse(readFileSync(versionsFile, 'utf8')) as ToolVersions;
+  return parseToolVersions(readFileSync(versionsFile, 'utf8'));
 }
 
 export function binaryPath(name: BinaryName): string {
