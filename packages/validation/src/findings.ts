@@ -27,16 +27,6 @@ export function describeObject(ref: ObjectRef): string {
   return ref.namespace ? `${kind} ${ref.namespace}/${name}` : `${kind} ${name}`;
 }
 
-export function formatText(findings: Finding[]): string {
-  return findings
-    .map((f) => {
-      const field = f.field ? ` ${f.field}:` : '';
-      const fix = f.fix ? `\n    fix: ${f.fix}` : '';
-      return `${f.severity.toUpperCase()} [${f.rule}] ${f.source}: ${describeObject(f.object)}:${field} ${f.message}${fix}`;
-    })
-    .join('\n');
-}
-
 export function hasErrors(findings: Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
