@@ -44,78 +44,82 @@ export function finding(doc: Doc, ruleId: string, message: string, field?: strin
   };
 }
 
+/**
+ * Collects findings per Kubernetes version. A finding every version reports is listed once; one that only
+ * some versions report says which.
+ */
+class AcrossVersions {
+  readonly #entries = new Map<string, { finding: Finding; versions: string[] }>();
+  readonly #all: string[];
+
+  constructor(all: string[]) {
+    this.#all = all;
+  }
+
+  add(f: Finding, version: string): void {
+    const key = `${f.source}\0${f.rule}\0${f.field ?? ''}\0${f.message}`;
+    const entry = this.#entries.get(key) ?? { finding: f, versions: [] };
+    if (!entry.versions.includes(version)) entry.versions.push(version);
+    this.#entries.set(key, entry);
+  }
+
+  list(): Finding[] {
+    return [...this.#entries.values()].map(({ finding: f, versions }) =>
+      versions.length === this.#all.length
+        ? f
+        : { ...f, message: `${f.message} (Kubernetes ${versions.join(', ')})` },
+    );
+  }
+}
+
+function versionsOf(options: EngineOptions): string[] {
+  return options.kubernetesVersions ?? readToolVersions().kubernetes.versions;
+}
+
 function schemaFindings(docs: Doc[], options: EngineOptions): Finding[] {
-  const versions = options.kubernetesVersions ?? readToolVersions().kubernetes.versions;
+  const versions = versionsOf(options);
   const allowed = new Set(options.allowMissingSchemas ?? []);
-  const merged = new Map<
-    string,
-    { doc: Doc; rule: string; field?: string; message: string; versions: string[] }
-  >();
+  const merged = new AcrossVersions(versions);
   for (const version of versions) {
     for (const v of kubeconform(docs, version, options.schemaRoot)) {
       const group = v.doc.ref.apiVersion?.split('/')[0] ?? '';
-      if (
-        v.rule === 'schema-missing' &&
-        (allowed.has(v.doc.ref.kind ?? '') || allowed.has(`${group}/${v.doc.ref.kind}`))
-      )
-        continue;
-      // The same problem in every version is one finding that lists the versions.
-      const text = v.message
-        .replace(`Kubernetes ${version}: `, '')
-        .replace(`Kubernetes ${version} `, 'Kubernetes ');
-      const key = `${docs.indexOf(v.doc)}\0${v.rule}\0${v.field ?? ''}\0${text}`;
-      const entry = merged.get(key) ?? {
-        doc: v.doc,
-        rule: v.rule,
-        ...(v.field ? { field: v.field } : {}),
-        message: text,
-        versions: [],
-      };
-      entry.versions.push(version);
-      merged.set(key, entry);
+      const kind = v.doc.ref.kind ?? '';
+      if (v.rule === 'schema-missing' && (allowed.has(kind) || allowed.has(`${group}/${kind}`))) continue;
+      merged.add(finding(v.doc, v.rule, v.message, v.field), version);
     }
   }
-  return [...merged.values()].map((e) =>
-    finding(e.doc, e.rule, `${e.message} (Kubernetes ${e.versions.join(', ')})`, e.field),
-  );
+  return merged.list();
+}
+
+function pssLevelOf(nsLabels: Record<string, string> | undefined, options: EngineOptions): PssLevel {
+  // A namespace outside the input gets --pss-level; one in the input without the label runs privileged.
+  if (!nsLabels) return options.defaultPssLevel ?? 'restricted';
+  const label = nsLabels[enforceLabel] as PssLevel | undefined;
+  return label && pssLevels.includes(label) ? label : 'privileged';
 }
 
 function pssFindings(graph: ManifestGraph, options: EngineOptions): Finding[] {
-  const versions = options.kubernetesVersions ?? readToolVersions().kubernetes.versions;
+  const versions = versionsOf(options);
   return graph.podTemplates.flatMap((pod) => {
     const nsLabels = graph.namespaces.get(pod.namespace);
-    const label = nsLabels?.[enforceLabel] as PssLevel | undefined;
-    // A namespace in the set without the label runs at the cluster default, privileged.
-    const level = nsLabels
-      ? label && pssLevels.includes(label)
-        ? label
-        : 'privileged'
-      : (options.defaultPssLevel ?? 'restricted');
+    const level = pssLevelOf(nsLabels, options);
     const requested = nsLabels?.[enforceVersionLabel];
-    // The same pod is judged by each cluster version's admission; identical findings are reported once.
-    const merged = new Map<string, { finding: Finding; versions: string[] }>();
+    // The same pod is judged by the admission of each cluster version.
+    const merged = new AcrossVersions(versions);
     for (const kubernetesVersion of versions) {
       const policyVersion = effectivePssVersion(requested, kubernetesVersion);
       if (!policyVersion) {
-        const f = finding(
-          pod.doc,
-          'pss-version-invalid',
-          `namespace ${pod.namespace} asks for policy version "${requested}"`,
-        );
-        merged.set(f.message, { finding: f, versions: [kubernetesVersion] });
+        const message = `namespace ${pod.namespace} asks for policy version "${requested}"`;
+        merged.add(finding(pod.doc, 'pss-version-invalid', message), kubernetesVersion);
         continue;
       }
       for (const f of checkPodSecurity(pod.doc.object, level, pod.doc.source, policyVersion)) {
+        // The checker's fix is specific to the failed check; keep it over the catalogue's general one.
         const own = { ...finding(pod.doc, f.rule, f.message, f.field), ...(f.fix ? { fix: f.fix } : {}) };
-        const key = `${f.rule}\0${f.field ?? ''}\0${f.message}`;
-        const entry = merged.get(key) ?? { finding: own, versions: [] };
-        entry.versions.push(kubernetesVersion);
-        merged.set(key, entry);
+        merged.add(own, kubernetesVersion);
       }
     }
-    return [...merged.values()].map(({ finding: f, versions: vs }) =>
-      vs.length === versions.length ? f : { ...f, message: `${f.message} (Kubernetes ${vs.join(', ')})` },
-    );
+    return merged.list();
   });
 }
 

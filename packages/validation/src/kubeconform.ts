@@ -64,7 +64,7 @@ export function kubeconform(docs: Doc[], kubernetesVersion: string, schemaRoot?:
           {
             doc,
             rule: 'schema-missing',
-            message: `Kubernetes ${kubernetesVersion} has no schema for ${doc.ref.apiVersion} ${doc.ref.kind}`,
+            message: `no schema for ${doc.ref.apiVersion} ${doc.ref.kind}`,
           },
         ];
       }
@@ -74,7 +74,7 @@ export function kubeconform(docs: Doc[], kubernetesVersion: string, schemaRoot?:
         doc,
         rule: 'schema-invalid' as const,
         ...(e.path ? { field: pointerToField(e.path) } : {}),
-        message: `Kubernetes ${kubernetesVersion}: ${e.msg}`,
+        message: e.msg,
       }));
     });
   } finally {
