@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './toolchain.ts';
 
-export const testProjects = ['core', 'validation', 'tools'] as const;
+export const testProjects = ['core', 'validation', 'validation-server', 'tools'] as const;
 
 interface VitestReport {
   numPassedTests: number;

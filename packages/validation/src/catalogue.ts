@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import { repoRoot } from '../../../tools/src/toolchain.ts';
 import type { Severity } from './findings.ts';
 
-export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'meta';
+export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'server' | 'meta';
 
 export interface Rule {
   id: string;
@@ -33,7 +33,7 @@ const catalogueSchema = {
         required: ['id', 'engine', 'severity', 'why', 'fix'],
         properties: {
           id: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
-          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'meta'] },
+          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'server', 'meta'] },
           severity: { enum: ['error', 'warning'] },
           why: { type: 'string', minLength: 20 },
           fix: { type: 'string', minLength: 10 },

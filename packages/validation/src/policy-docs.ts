@@ -13,6 +13,7 @@ const engines: Record<Engine, string> = {
   pss: 'Pod Security Standards',
   rego: 'Policies (Rego, run by conftest)',
   graph: 'Cross-resource rules (manifest graph)',
+  server: 'Server-side dry-run on a real kube-apiserver (the validate-server targets)',
   meta: 'Input and suppressions',
 };
 
@@ -20,8 +21,8 @@ function fixtures(rule: Rule): string {
   const dir =
     rule.engine === 'rego'
       ? `policies/fixtures/${rule.id}`
-      : rule.engine === 'graph'
-        ? `packages/validation/test/fixtures/graph/${rule.id}`
+      : rule.engine === 'graph' || rule.engine === 'server'
+        ? `packages/validation/test/fixtures/${rule.engine}/${rule.id}`
         : undefined;
   if (!dir || !existsSync(join(repoRoot, dir))) return '';
   return `\n- Fixtures: \`${dir}/pass.yaml\` (passes), \`${dir}/fail.yaml\` (fails)`;

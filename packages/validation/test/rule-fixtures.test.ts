@@ -1,5 +1,5 @@
 // Every rule of the catalogue has a failing and a passing fixture. The rego and graph rules are proven
-// on theirs in conftest.test.ts and graph-rules.test.ts; here the schema, Pod Security and meta rules go
+// on theirs in conftest.test.ts and graph-rules.test.ts, the server rules in server.test.ts; here the schema, Pod Security and meta rules go
 // through the whole engine (the real kubeconform and conftest included).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +11,16 @@ import { validatePaths } from '../src/validate.ts';
 const fixtureDir = (r: Rule) =>
   r.engine === 'rego'
     ? join(repoRoot, 'policies', 'fixtures', r.id)
-    : join(import.meta.dirname, 'fixtures', r.engine === 'graph' ? 'graph' : 'engine', r.id);
+    : join(
+        import.meta.dirname,
+        'fixtures',
+        ['graph', 'server'].includes(r.engine) ? r.engine : 'engine',
+        r.id,
+      );
 
 const all = [...rules().values()];
-const engineRules = all.filter((r) => r.engine !== 'rego' && r.engine !== 'graph');
+// Server rules need a control plane: server.test.ts proves them on their fixtures.
+const engineRules = all.filter((r) => !['rego', 'graph', 'server'].includes(r.engine));
 
 describe('rule fixtures', () => {
   it.each(all.map((r) => [r.id, r] as const))('%s has a passing and a failing fixture', (_, r) => {

@@ -1,0 +1,213 @@
+// The server tier against a real kube-apiserver: the server rules on their fixtures, known-bad objects
+// the server must refuse, and the Pod Security checker against the server's own admission (differential).
+// One control plane serves the whole file; every case gets its own namespace.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ControlPlane, startControlPlane } from '../../../tools/src/controlplane.ts';
+import { readToolVersions, repoRoot } from '../../../tools/src/toolchain.ts';
+import { environments } from '../../core/src/env-config.ts';
+import { rules } from '../src/catalogue.ts';
+import { ManifestGraph } from '../src/graph.ts';
+import { type Doc, parseDocuments } from '../src/inputs.ts';
+import { kustomizeBuild } from '../src/kustomize.ts';
+import { checkPodSecurity } from '../src/pod-security.ts';
+import { loadPssFixtures } from '../src/pss-fixtures.ts';
+import { accessMatrix, dryRun, prepare } from '../src/server.ts';
+
+let cp: ControlPlane;
+
+/** A pod's volumes as its controller creates them: a StatefulSet adds one claim per volumeClaimTemplate. */
+function podVolumes(workload: Doc): unknown[] {
+  const spec = workload.object.spec as {
+    template: { spec: { volumes?: unknown[] } };
+    volumeClaimTemplates?: { metadata: { name: string } }[];
+  };
+  const claims = (spec.volumeClaimTemplates ?? []).map((t) => ({
+    name: t.metadata.name,
+    persistentVolumeClaim: { claimName: `${t.metadata.name}-${workload.ref.name}-0` },
+  }));
+  return [...(spec.template.spec.volumes ?? []), ...claims];
+}
+let counter = 0;
+
+beforeAll(async () => {
+  // The test-server target builds the binary first (dependsOn tools:controlplane).
+  cp = await startControlPlane({ build: false });
+}, 900_000);
+afterAll(async () => {
+  await cp?.stop();
+});
+
+/** Moves fixture objects from namespace `app` into a fresh one, so cases never see each other. */
+function isolated(text: string, source: string): Doc[] {
+  const ns = `case-${++counter}`;
+  const moved = text
+    .replace(/\bnamespace: app\b/g, `namespace: ${ns}`)
+    .replace(/\bname: app\b/g, `name: ${ns}`);
+  const { docs, findings } = parseDocuments(moved, source);
+  expect(findings).toEqual([]);
+  return docs;
+}
+
+async function serverRules(docs: Doc[]): Promise<string[]> {
+  await prepare(cp, docs);
+  const rejected = await dryRun(cp, docs);
+  const access = await accessMatrix(cp, docs);
+  return [...rejected, ...access.findings].map((f) => f.rule);
+}
+
+const serverRuleIds = [...rules().values()].filter((r) => r.engine === 'server').map((r) => r.id);
+const fixture = (id: string, kind: 'pass' | 'fail') =>
+  join(import.meta.dirname, 'fixtures', 'server', id, `${kind}.yaml`);
+
+describe.each(serverRuleIds)('%s', (id) => {
+  it('fails its failing fixture', async () => {
+    const docs = isolated(readFileSync(fixture(id, 'fail'), 'utf8'), `${id}/fail.yaml`);
+    expect(await serverRules(docs)).toContain(id);
+  });
+
+  it('passes its passing fixture', async () => {
+    const docs = isolated(readFileSync(fixture(id, 'pass'), 'utf8'), `${id}/pass.yaml`);
+    expect(await serverRules(docs)).not.toContain(id);
+  });
+});
+
+describe('known-bad objects the server refuses', () => {
+  const deployment = (ns: string, selector: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: ${ns}}
+spec:
+  selector: {matchLabels: {app.kubernetes.io/name: ${selector}}}
+  template:
+    metadata: {labels: {app.kubernetes.io/name: ${selector}}}
+    spec: {containers: [{name: web, image: "web:1.0.0"}]}
+`;
+
+  it('an immutable selector change', async () => {
+    const ns = `case-${++counter}`;
+    await prepare(cp, isolated(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n`, 'ns.yaml'));
+    const applied = await cp.kubectl(['apply', '--server-side', '-f', '-'], { input: deployment(ns, 'web') });
+    expect(applied.code).toBe(0);
+    const [changed] = await dryRun(cp, parseDocuments(deployment(ns, 'web-v2'), 'changed.yaml').docs);
+    expect(changed).toMatchObject({ rule: 'server-rejected', object: { kind: 'Deployment', name: 'web' } });
+    expect(changed?.message).toMatch(/field is immutable/);
+  });
+
+  it('a CRD field of the wrong type', async () => {
+    const docs = isolated(
+      `apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: web, namespace: app}
+spec:
+  refreshInterval: 5
+  secretStoreRef: {kind: ClusterSecretStore, name: store}
+  data: [{secretKey: a, remoteRef: {key: b}}]
+`,
+      'externalsecret.yaml',
+    );
+    await prepare(cp, docs);
+    const [rejected] = await dryRun(cp, docs);
+    expect(rejected?.rule).toBe('server-rejected');
+    expect(rejected?.message).toMatch(/refreshInterval/);
+  });
+});
+
+describe('Pod Security: our checker against the server admission', () => {
+  const newest = readToolVersions().kubernetes.versions.at(-1) as string;
+  const minor = newest.split('.')[1];
+
+  it(`agrees with admission on every upstream fixture of v1.${minor}`, async () => {
+    const fixtures = loadPssFixtures(newest);
+    const namespaces = (['baseline', 'restricted'] as const).map((level) => ({
+      level,
+      ns: `pss-${level}-${++counter}`,
+    }));
+    for (const { level, ns } of namespaces) {
+      const labels = `{pod-security.kubernetes.io/enforce: ${level}, pod-security.kubernetes.io/enforce-version: v1.${minor}}`;
+      await prepare(
+        cp,
+        parseDocuments(`apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: ${labels}}\n`, 'ns')
+          .docs,
+      );
+    }
+    const cases = fixtures.map((f, i) => {
+      const ns = namespaces.find((n) => n.level === f.level)?.ns as string;
+      const meta = { ...(f.object.metadata as object), name: `fixture-${i}`, namespace: ns };
+      const object = { ...f.object, metadata: meta };
+      return {
+        f,
+        doc: {
+          source: f.name,
+          object,
+          ref: { apiVersion: 'v1', kind: String(f.object.kind), namespace: ns, name: meta.name },
+        } as Doc,
+      };
+    });
+    const results = await dryRun(
+      cp,
+      cases.map((c) => c.doc),
+    );
+    const disagreements = cases.flatMap(({ f, doc }) => {
+      const admitted = !results.some((r) => r.rule === 'server-rejected' && r.object === doc.ref);
+      const ours = checkPodSecurity(doc.object, f.level, f.name, `v1.${minor}`).length === 0;
+      const expected = f.expect === 'pass';
+      return admitted === ours && admitted === expected
+        ? []
+        : [
+            `${f.name}: fixture expects ${f.expect}, server ${admitted ? 'admits' : 'refuses'}, checker ${ours ? 'passes' : 'fails'}`,
+          ];
+    });
+    console.log(
+      `PSS differential v1.${minor}: checker and kube-apiserver ${newest} agree on ${fixtures.length - disagreements.length}/${fixtures.length} upstream fixtures`,
+    );
+    expect(disagreements).toEqual([]);
+  }, 600_000);
+
+  it('agrees with admission on the pods of every rendered environment', async () => {
+    const ns = `pss-rendered-${++counter}`;
+    await prepare(
+      cp,
+      parseDocuments(
+        `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}, labels: {pod-security.kubernetes.io/enforce: restricted}}\n`,
+        'ns',
+      ).docs,
+    );
+    const pods = environments.flatMap((env) => {
+      const graph = new ManifestGraph(
+        parseDocuments(kustomizeBuild(join(repoRoot, 'generated', 'overlays', env)), env).docs,
+      );
+      return graph.podTemplates.map((p) => {
+        const template = p.doc.object.spec as { template: { metadata: object; spec: object } };
+        const name = `${env}-${p.doc.ref.name}`;
+        const object = {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { ...template.template.metadata, name, namespace: ns },
+          // The workload's own ServiceAccount lives in the app namespace; admission only needs one to exist.
+          spec: { ...template.template.spec, serviceAccountName: 'default', volumes: podVolumes(p.doc) },
+        };
+        return { source: env, object, ref: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name } } as Doc;
+      });
+    });
+    expect(pods.length).toBe(environments.length * 6);
+    const results = await dryRun(cp, pods);
+    for (const pod of pods) {
+      // Only Pod Security decides here; other admission (e.g. the RuntimeClass of GPU pods, which the GPU
+      // operator provides on a real cluster) is not what the checker models.
+      const admitted = !results.some(
+        (r) =>
+          r.rule === 'server-rejected' && r.object === pod.ref && r.message.includes('violates PodSecurity'),
+      );
+      const ours = checkPodSecurity(pod.object, 'restricted', pod.source).length === 0;
+      expect({ pod: pod.ref.name, admitted, ours }).toEqual({
+        pod: pod.ref.name,
+        admitted: true,
+        ours: true,
+      });
+    }
+    console.log(
+      `PSS differential on rendered pods: ${pods.length}/${pods.length} admitted by the server and passed by the checker`,
+    );
+  }, 300_000);
+});
