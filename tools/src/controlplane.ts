@@ -7,6 +7,7 @@
 //   node tools/src/controlplane.ts run -- CMD ARGS   start one, run CMD with KUBECONFIG set, stop it
 //
 // startControlPlane() is the library entry point; docs/controlplane.md explains the whole thing.
+
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -27,6 +28,7 @@ import { request } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { goModDownload } from './go-modules.ts';
 import { binDir, readToolVersions, repoRoot } from './toolchain.ts';
 
 export const controlPlaneModuleDir = join(repoRoot, 'tools', 'controlplane');
@@ -86,31 +88,11 @@ export function readGoMod(file: string): GoModJson {
   return JSON.parse(out) as GoModJson;
 }
 
-/** Downloads module@version (through the Go module proxy, checked against the checksum database)
- * and returns the paths of its go.mod and of its .info (which carries the release time). */
+/** The go.mod and .info (which carries the release time) of module@version, from the module cache. */
 export function downloadGoMod(module: string, version: string): { goMod: string; info: string } {
-  const scratch = mkdtempSync(join(tmpdir(), 'controlplane-gomod-'));
-  try {
-    let stdout: string;
-    try {
-      stdout = execFileSync('go', ['mod', 'download', '-json', `${module}@${version}`], {
-        cwd: scratch,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: goEnv(),
-      });
-    } catch (error) {
-      stdout = String((error as { stdout?: unknown }).stdout ?? '');
-      if (stdout.trim() === '') throw error;
-    }
-    const info = JSON.parse(stdout) as { GoMod?: string; Info?: string; Error?: string };
-    if (info.Error || !info.GoMod || !info.Info) {
-      throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no go.mod reported'}`);
-    }
-    return { goMod: info.GoMod, info: info.Info };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  const { GoMod, Info } = goModDownload(module, version, 'tools/versions.json (kubernetes.versions)');
+  if (!GoMod || !Info) throw new Error(`go mod download ${module}@${version}: no go.mod reported`);
+  return { goMod: GoMod, info: Info };
 }
 
 export interface ControlPlanePins {

@@ -4,13 +4,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { toolsDir } from './toolchain.ts';
 
-interface ModuleDownload {
+/** What `go mod download -json` reports: paths in the module cache (Info carries the release time). */
+export interface ModuleDownload {
   Dir?: string;
+  GoMod?: string;
+  Info?: string;
   Error?: string;
 }
 
-/** Returns the module's directory in the module cache, downloading it if needed. */
-export function downloadModule(module: string, version: string, pinnedIn = 'tools/versions.json'): string {
+/** Downloads module@version if needed and returns go's record of it; errors name where it is pinned. */
+export function goModDownload(
+  module: string,
+  version: string,
+  pinnedIn = 'tools/versions.json',
+): ModuleDownload {
   const where = `${pinnedIn}: ${module}@${version}`;
   // Outside any go.mod, so that no module of ours changes what is resolved.
   mkdirSync(toolsDir, { recursive: true });
@@ -36,6 +43,12 @@ export function downloadModule(module: string, version: string, pinnedIn = 'tool
     throw new Error(`${where}: unexpected output from go mod download: ${stdout.slice(0, 200)}`);
   }
   if (info.Error) throw new Error(`${where}: cannot download: ${info.Error}`);
-  if (!info.Dir) throw new Error(`${where}: go mod download reported no directory`);
-  return info.Dir;
+  return info;
+}
+
+/** Returns the module's directory in the module cache, downloading it if needed. */
+export function downloadModule(module: string, version: string, pinnedIn = 'tools/versions.json'): string {
+  const { Dir } = goModDownload(module, version, pinnedIn);
+  if (!Dir) throw new Error(`${pinnedIn}: ${module}@${version}: go mod download reported no directory`);
+  return Dir;
 }
