@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { downloadModule } from './go-modules.ts';
 import { convertCrd, convertSwagger } from './openapi-schemas.ts';
+import { processAlive } from './processes.ts';
 import { type CrdSourcePin, readToolVersions, schemasDir, toolsDir, versionsFile } from './toolchain.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -267,20 +268,12 @@ function buildCrdSource(pin: CrdSourcePin, root: string, owners: Map<string, str
   console.log(`schemas: ${pin.module}@${pin.version}: ${count} in ${seconds(started)}s`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes staging trees left behind by builds that were killed before they could clean up. */
 function removeAbandoned(): void {
   for (const entry of readdirSync(toolsDir)) {
     const match = /^schemas\.(?:tmp|old)-(\d+)$/.exec(entry);
-    if (match && !isAlive(Number(match[1]))) rmSync(join(toolsDir, entry), { recursive: true, force: true });
+    if (match && !processAlive(Number(match[1])))
+      rmSync(join(toolsDir, entry), { recursive: true, force: true });
   }
 }
 

@@ -29,6 +29,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { goModDownload } from './go-modules.ts';
+import { processAlive } from './processes.ts';
 import { binDir, readToolVersions, repoRoot } from './toolchain.ts';
 
 export const controlPlaneModuleDir = join(repoRoot, 'tools', 'controlplane');
@@ -406,21 +407,12 @@ export function sweepStaleDirs(root = tmpdir()): string[] {
       // no owner file (yet): a start in progress or a foreign directory; leave it
       continue;
     }
-    if (Number.isInteger(owner) && !processExists(owner)) {
+    if (Number.isInteger(owner) && !processAlive(owner)) {
       rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     }
   }
   return removed;
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Ports that were free a moment ago: bound to 127.0.0.1:0 together (so distinct), then released. */
