@@ -2,16 +2,18 @@
 // a YAML text. The CLI (cli.ts) and the tests use these.
 import type { EngineOptions, EngineResult } from './engine.ts';
 import { runEngine } from './engine.ts';
-import { loadPaths, parseDocuments } from './inputs.ts';
+import { type LoadResult, loadPaths, parseDocuments } from './inputs.ts';
 
-export function validatePaths(paths: string[], options: EngineOptions = {}): EngineResult {
-  const loaded = loadPaths(paths);
+/** Input problems come first, then what the engine finds in the documents that loaded. */
+function validateLoaded(loaded: LoadResult, options: EngineOptions): EngineResult {
   const result = runEngine(loaded.docs, options);
   return { ...result, findings: [...loaded.findings, ...result.findings] };
 }
 
+export function validatePaths(paths: string[], options: EngineOptions = {}): EngineResult {
+  return validateLoaded(loadPaths(paths), options);
+}
+
 export function validateText(text: string, source: string, options: EngineOptions = {}): EngineResult {
-  const loaded = parseDocuments(text, source);
-  const result = runEngine(loaded.docs, options);
-  return { ...result, findings: [...loaded.findings, ...result.findings] };
+  return validateLoaded(parseDocuments(text, source), options);
 }
