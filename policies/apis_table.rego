@@ -2,7 +2,7 @@
 # Versions are minor versions of Kubernetes 1.x.
 package neurascale.apis
 
-# Must equal the minors of kubernetes.versions in tools/versions.json (a test checks it).
+# Must equal the minors of kubernetes.versions in packages/toolchain/versions.json (a test checks it).
 matrix := {"oldest": 32, "newest": 37}
 
 # apiVersion -> kind -> {removed: first minor that no longer serves it, use: replacement}.

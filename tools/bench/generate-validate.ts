@@ -1,13 +1,11 @@
 // Benchmark: how long rendering, writing and validating take, so a slowdown shows up as a number.
-// Run with `npm run bench`; needs the pinned tools (`npx nx run-many -t install schemas -p tools`).
+// Run with `npm run bench`; needs the pinned tools (`npx nx run-many -t install schemas -p toolchain`).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { environments } from '../../packages/core/src/env-config.ts';
-import { generate, renderSubtree, subtrees } from '../../packages/core/src/generate.ts';
-import { kustomizeBuild } from '../../packages/validation/src/kustomize.ts';
-import { validateText } from '../../packages/validation/src/validate.ts';
+import { environments, generate, renderSubtree, subtrees } from '@neurascale/core';
+import { kustomizeBuild, validateText } from '@neurascale/validation';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 

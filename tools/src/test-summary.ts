@@ -2,9 +2,9 @@
 // result of `npm test` reads the same whether Nx ran the tests or replayed them from its cache.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './toolchain.ts';
+import { repoRoot } from '@neurascale/toolchain';
 
-export const testProjects = ['core', 'validation', 'validation-server', 'tools'] as const;
+export const testProjects = ['core', 'validation', 'validation-server', 'toolchain', 'tools'] as const;
 
 interface VitestReport {
   numPassedTests: number;

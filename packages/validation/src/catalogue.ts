@@ -2,8 +2,8 @@
 // fix. Engines emit rule ids only; this module attaches the rest and refuses ids it does not know.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '@neurascale/toolchain';
 import { Ajv } from 'ajv';
-import { repoRoot } from '../../../tools/src/toolchain.ts';
 import type { Severity } from './findings.ts';
 
 export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'server' | 'meta';

@@ -2,7 +2,7 @@
 // anyone's): schema per Kubernetes version, Pod Security Standards, policies and cross-resource rules.
 // Exit 1 when an error-level finding exists, 0 otherwise, 2 on usage errors.
 import { parseArgs } from 'node:util';
-import { readToolVersions } from '../../../tools/src/toolchain.ts';
+import { readToolVersions } from '@neurascale/toolchain';
 import { type EngineOptions, pssLevels } from './engine.ts';
 import { hasErrors } from './findings.ts';
 import { ToolError } from './kustomize.ts';
@@ -81,5 +81,3 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     throw error;
   }
 }
-
-if (import.meta.main) process.exit(main(process.argv.slice(2)));

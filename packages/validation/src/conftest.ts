@@ -10,7 +10,7 @@
 // order or on how conftest splits or skips documents. A violation without that identity is refused.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { binaryPath, repoRoot } from '../../../tools/src/toolchain.ts';
+import { binaryPath, repoRoot } from '@neurascale/toolchain';
 import { rule } from './catalogue.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ToolError } from './kustomize.ts';

@@ -1,7 +1,7 @@
 // The validation engine: documents in, findings out. Schema (kubeconform per Kubernetes version),
 // Pod Security Standards, Rego policies (conftest) and cross-resource graph rules all report through the
 // rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
-import { readToolVersions } from '../../../tools/src/toolchain.ts';
+import { readToolVersions } from '@neurascale/toolchain';
 import { rule } from './catalogue.ts';
 import { conftest } from './conftest.ts';
 import type { Finding, ObjectRef } from './findings.ts';

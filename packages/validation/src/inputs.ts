@@ -3,8 +3,8 @@
 // finding, and the good documents of the same file are still validated.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { repoRoot } from '@neurascale/toolchain';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { repoRoot } from '../../../tools/src/toolchain.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { kustomizeBuild, ToolError } from './kustomize.ts';
 

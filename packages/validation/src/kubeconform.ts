@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath, kubeconformVersion, schemaLocations } from '../../../tools/src/toolchain.ts';
+import { binaryPath, kubeconformVersion, schemaLocations } from '@neurascale/toolchain';
 import type { Doc } from './inputs.ts';
 import { ToolError } from './kustomize.ts';
 

@@ -1,7 +1,7 @@
 // Renders a Kustomize directory with the pinned kustomize binary (the version Argo CD bundles), so we
 // validate exactly what Argo CD will apply.
 import { spawnSync } from 'node:child_process';
-import { binaryPath } from '../../../tools/src/toolchain.ts';
+import { binaryPath } from '@neurascale/toolchain';
 
 export class ToolError extends Error {}
 

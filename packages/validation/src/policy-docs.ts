@@ -2,7 +2,7 @@
 // `--check` fails when the committed file is stale.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../../tools/src/toolchain.ts';
+import { repoRoot } from '@neurascale/toolchain';
 import { type Engine, type Rule, rules } from './catalogue.ts';
 import { suppressPrefix } from './engine.ts';
 

@@ -5,8 +5,8 @@
 // (plus pass/base*.yaml, the minimal valid pods). We fetch the module through the Go module proxy.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { downloadModule } from '@neurascale/toolchain';
 import { parseAllDocuments } from 'yaml';
-import { downloadModule } from '../../../tools/src/go-modules.ts';
 
 export const psaModule = 'k8s.io/pod-security-admission';
 
@@ -47,7 +47,7 @@ export function psaModuleDir(kubernetesVersion: string): string {
   return downloadModule(
     psaModule,
     psaModuleVersion(kubernetesVersion),
-    'tools/versions.json kubernetes.versions',
+    'packages/toolchain/versions.json kubernetes.versions',
   );
 }
 

@@ -3,7 +3,7 @@
 // object, and checks what each workload service account may do. Each path gets its own control plane, so
 // one environment's RBAC can never leak into another's answers. Exit 1 on an error-level finding.
 import { parseArgs } from 'node:util';
-import { startControlPlane } from '../../../tools/src/controlplane.ts';
+import { startControlPlane } from '@neurascale/toolchain/controlplane';
 import type { EngineResult } from './engine.ts';
 import { hasErrors } from './findings.ts';
 import { loadPaths } from './inputs.ts';
@@ -32,7 +32,7 @@ export async function validateOnServer(
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -54,14 +54,4 @@ async function main(argv: string[]): Promise<number> {
     failed ||= hasErrors(result.findings);
   }
   return failed ? 1 : 0;
-}
-
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`validate-server: ${(error as Error).message}\n`);
-      process.exit(2);
-    },
-  );
 }

@@ -2,9 +2,8 @@
 // kube-apiserver (tools/src/controlplane.ts). Catches what schemas and policies cannot: admission
 // (Pod Security as the cluster enforces it), defaulting, immutable fields, CEL rules in CRDs. Also checks
 // what each workload service account may do against what the set's RBAC intends.
-import { loadCrdSource } from '../../../tools/src/build-schemas.ts';
-import type { ControlPlane, KubectlResult } from '../../../tools/src/controlplane.ts';
-import { readToolVersions } from '../../../tools/src/toolchain.ts';
+import { loadCrdSource, readToolVersions } from '@neurascale/toolchain';
+import type { ControlPlane, KubectlResult } from '@neurascale/toolchain/controlplane';
 import { finding } from './engine.ts';
 import type { Finding } from './findings.ts';
 import { arr, groupOf, ManifestGraph, namespaceOf, obj, strings } from './graph.ts';

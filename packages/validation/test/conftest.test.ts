@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { binaryPath, readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { afterAll, describe, expect, it } from 'vitest';
-import { binaryPath, readToolVersions, repoRoot } from '../../../tools/src/toolchain.ts';
 import { conftest, conftestVerify, policiesDir } from '../src/conftest.ts';
 import { kustomizeBuild, ToolError } from '../src/kustomize.ts';
 
@@ -94,7 +94,7 @@ describe('rule catalogue and policies agree', () => {
     }
   });
 
-  it('the API table covers the Kubernetes versions of tools/versions.json', () => {
+  it('the API table covers the Kubernetes versions of packages/toolchain/versions.json', () => {
     const minors = readToolVersions().kubernetes.versions.map((v) => Number(/^v?1\.(\d+)/.exec(v)?.[1]));
     const table = readFileSync(join(policiesDir, 'apis_table.rego'), 'utf8');
     const matrix = /matrix := \{"oldest": (\d+), "newest": (\d+)\}/.exec(table);

@@ -4,11 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { environments, generate, services, subtrees } from '@neurascale/core';
+import { readToolVersions } from '@neurascale/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readToolVersions } from '../../../tools/src/toolchain.ts';
-import { services } from '../../core/src/catalog.ts';
-import { environments } from '../../core/src/env-config.ts';
-import { generate, subtrees } from '../../core/src/generate.ts';
 import { parseDocuments } from '../src/inputs.ts';
 import { kustomizeBuild } from '../src/kustomize.ts';
 import { validatePaths, validateText } from '../src/validate.ts';

@@ -1,10 +1,11 @@
 // Our Pod Security checker against upstream Pod Security Admission's own fixtures: for every Kubernetes
-// version of the matrix (tools/versions.json), the fixtures of k8s.io/pod-security-admission v0.N.M for
+// version of the matrix (packages/toolchain/versions.json), the fixtures of k8s.io/pod-security-admission v0.N.M for
 // policy version v1.N must agree: a pass fixture gives no finding at its level and version, a fail fixture
 // at least one, and one of them from the check the fixture is named after (or the restricted check that
 // replaces it). The newest module's fixtures for every older policy version check the version gates too.
+
+import { readToolVersions } from '@neurascale/toolchain';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readToolVersions } from '../../../tools/src/toolchain.ts';
 import { evaluatePodSecurity, pssCheckOverrides } from '../src/pod-security.ts';
 import {
   kubernetesMinor,

@@ -3,8 +3,8 @@
 // through the whole engine (the real kubeconform and conftest included).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '@neurascale/toolchain';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../../tools/src/toolchain.ts';
 import { type Rule, rules } from '../src/catalogue.ts';
 import { validatePaths } from '../src/validate.ts';
 

@@ -3,10 +3,10 @@
 // One control plane serves the whole file; every case gets its own namespace.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { environments } from '@neurascale/core';
+import { readToolVersions, repoRoot } from '@neurascale/toolchain';
+import { type ControlPlane, startControlPlane } from '@neurascale/toolchain/controlplane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ControlPlane, startControlPlane } from '../../../tools/src/controlplane.ts';
-import { readToolVersions, repoRoot } from '../../../tools/src/toolchain.ts';
-import { environments } from '../../core/src/env-config.ts';
 import { rules } from '../src/catalogue.ts';
 import { ManifestGraph } from '../src/graph.ts';
 import { type Doc, parseDocuments } from '../src/inputs.ts';

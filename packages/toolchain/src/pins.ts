@@ -1,10 +1,7 @@
-// Where the pinned tool binaries and offline schemas live, and which versions are pinned.
-// Everything under .tools/ is built by tools/src/install-tools.ts and tools/src/build-schemas.ts
-// from tools/versions.json; nothing there is committed.
+// Which tool versions are pinned (packages/toolchain/versions.json), checked with ajv.
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import { versionsFile } from './paths.ts';
 
 export interface GoBinaryPin {
   module: string;
@@ -24,12 +21,6 @@ export interface ToolVersions {
 }
 
 export type BinaryName = keyof ToolVersions['binaries'];
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const versionsFile = join(repoRoot, 'tools', 'versions.json');
-export const toolsDir = join(repoRoot, '.tools');
-export const binDir = join(toolsDir, 'bin');
-export const schemasDir = join(toolsDir, 'schemas');
 
 const semver = '^v[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$';
 const modulePath = '^[a-z0-9.-]+(/[A-Za-z0-9._~-]+)+$|^[a-z0-9.-]+\\.[a-z]+$';
@@ -85,7 +76,7 @@ const versionsSchema = {
 const validateVersions = new Ajv({ allErrors: true }).compile<ToolVersions>(versionsSchema);
 
 /** Parses and checks the pins; errors name the file, the JSON path and the problem. */
-export function parseToolVersions(text: string, file = 'tools/versions.json'): ToolVersions {
+export function parseToolVersions(text: string, file = 'packages/toolchain/versions.json'): ToolVersions {
   const data: unknown = JSON.parse(text);
   if (!validateVersions(data)) {
     const problems = (validateVersions.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`);
@@ -98,10 +89,6 @@ export function readToolVersions(): ToolVersions {
   return parseToolVersions(readFileSync(versionsFile, 'utf8'));
 }
 
-export function binaryPath(name: BinaryName): string {
-  return join(binDir, name);
-}
-
 /** The stamp file beside a binary records the module@version it was built from. */
 export function binaryStamp(pin: GoBinaryPin): string {
   return `${pin.module}@${pin.version}\n`;
@@ -110,17 +97,4 @@ export function binaryStamp(pin: GoBinaryPin): string {
 /** kubeconform's -kubernetes-version takes the version without its leading "v". */
 export function kubeconformVersion(version: string): string {
   return version.replace(/^v/, '');
-}
-
-/** kubeconform -schema-location templates for our offline layout (core first, then CRDs). */
-export function schemaLocations(root = schemasDir): string[] {
-  return [
-    join(
-      root,
-      'kubernetes',
-      '{{.NormalizedKubernetesVersion}}-standalone{{.StrictSuffix}}',
-      '{{.ResourceKind}}{{.KindSuffix}}.json',
-    ),
-    join(root, 'crds', '{{.Group}}', '{{.ResourceKind}}_{{.ResourceAPIVersion}}.json'),
-  ];
 }

@@ -14,8 +14,8 @@ import {
   newestKubernetesVersion,
   startControlPlane,
   sweepStaleDirs,
-} from '../src/controlplane.ts';
-import { readToolVersions, repoRoot } from '../src/toolchain.ts';
+} from '../src/controlplane/index.ts';
+import { readToolVersions, repoRoot } from '../src/index.ts';
 
 const newest = newestKubernetesVersion(readToolVersions().kubernetes.versions);
 
@@ -226,10 +226,14 @@ describe('controlplane (etcd + kube-apiserver from the pinned Go modules)', () =
 
 describe('controlplane CLI interrupted', () => {
   function up(): Promise<{ child: ChildProcess; dir: string; port: number }> {
-    const child = spawn(process.execPath, [join(repoRoot, 'tools/src/controlplane.ts'), 'up'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'packages/toolchain/src/bin/controlplane.ts'), 'up'],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stderr?.on('data', (chunk) => {
       out += chunk;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseToolVersions, readToolVersions, versionsFile } from '../src/toolchain.ts';
+import { parseToolVersions, readToolVersions, versionsFile } from '../src/index.ts';
 
 const pins = () => JSON.parse(readFileSync(versionsFile, 'utf8'));
 
-describe('tools/versions.json', () => {
+describe('packages/toolchain/versions.json', () => {
   it('is valid and pins at least two Kubernetes minors', () => {
     const minors = new Set(readToolVersions().kubernetes.versions.map((v) => v.split('.')[1]));
     expect(minors.size).toBeGreaterThanOrEqual(2);
@@ -14,7 +14,7 @@ describe('tools/versions.json', () => {
     const bad = pins();
     bad.binaries.kustomize.version = 'latest';
     expect(() => parseToolVersions(JSON.stringify(bad))).toThrow(
-      /tools\/versions.json: invalid pins:\n {2}\/binaries\/kustomize\/version: must match pattern/,
+      /packages\/toolchain\/versions.json: invalid pins:\n {2}\/binaries\/kustomize\/version: must match pattern/,
     );
   });
 

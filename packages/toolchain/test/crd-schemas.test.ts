@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSchemas, type LoadedCrd, loadCrdSource } from '../src/build-schemas.ts';
+import { binaryPath, readToolVersions, schemaLocations, schemasDir } from '../src/index.ts';
 import { installTools } from '../src/install-tools.ts';
-import { binaryPath, readToolVersions, schemaLocations, schemasDir } from '../src/toolchain.ts';
 
 type Json = Record<string, any>;
 

@@ -1,5 +1,5 @@
 // Fast checks of the control plane's pins: how they are derived from k8s.io/kubernetes's go.mod, and that
-// the committed tools/controlplane/go.mod agrees with tools/versions.json (the go command parses it; no
+// the committed tools/controlplane/go.mod agrees with packages/toolchain/versions.json (the go command parses it; no
 // network). The end-to-end test (controlplane.test.ts) regenerates go.mod and go.sum and compares.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +13,8 @@ import {
   readGoMod,
   renderGoMod,
   stagingVersion,
-} from '../src/controlplane.ts';
-import { readToolVersions } from '../src/toolchain.ts';
+} from '../src/controlplane/index.ts';
+import { readToolVersions } from '../src/index.ts';
 
 const kubernetesGoMod: GoModJson = {
   Module: { Path: 'k8s.io/kubernetes' },

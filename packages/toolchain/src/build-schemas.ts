@@ -1,5 +1,5 @@
 // Builds kubeconform's offline schemas (.tools/schemas) from the Kubernetes OpenAPI specs and CRDs pinned in
-// tools/versions.json, all fetched as Go modules: the Go module proxy (and its checksums) is the one source.
+// packages/toolchain/versions.json, all fetched as Go modules: the Go module proxy (and its checksums) is the one source.
 // A stamp over the pins and the converter's source lets a warm run skip the work; the new tree is built
 // beside the old one and swapped in whole, so validation never sees half a tree.
 import { createHash } from 'node:crypto';
@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { downloadModule } from './go-modules.ts';
 import { convertCrd, convertSwagger } from './openapi-schemas.ts';
+import { schemasDir, toolsDir, versionsFile } from './paths.ts';
+import { type CrdSourcePin, readToolVersions } from './pins.ts';
 import { processAlive } from './processes.ts';
-import { type CrdSourcePin, readToolVersions, schemasDir, toolsDir, versionsFile } from './toolchain.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const stampFile = join(schemasDir, 'stamp');
@@ -52,7 +53,9 @@ function seconds(started: number): string {
 function buildKubernetes(module: string, version: string, root: string): void {
   // kubeconform looks under "v" + the -kubernetes-version it is given.
   if (!/^v\d+\.\d+\.\d+$/.test(version)) {
-    throw new Error(`tools/versions.json: kubernetes version "${version}" must look like v1.2.3`);
+    throw new Error(
+      `packages/toolchain/versions.json: kubernetes version "${version}" must look like v1.2.3`,
+    );
   }
   const started = performance.now();
   const swaggerFile = join(downloadModule(module, version), 'api', 'openapi-spec', 'swagger.json');
@@ -135,7 +138,7 @@ function crdsInFile(file: string, source: string): unknown[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new Error(`tools/versions.json: ${source} cannot be read`);
+    throw new Error(`packages/toolchain/versions.json: ${source} cannot be read`);
   }
   const crds: unknown[] = [];
   for (const doc of parseYaml(text, file)) {
@@ -187,7 +190,7 @@ export function parseFileEntry(entry: unknown, where: string): { dir: string; na
 }
 
 function checkPin(pin: unknown, index: number): asserts pin is CrdSourcePin {
-  const where = `tools/versions.json: crds[${index}]`;
+  const where = `packages/toolchain/versions.json: crds[${index}]`;
   const record = typeof pin === 'object' && pin !== null ? (pin as Record<string, unknown>) : {};
   if (typeof record.module !== 'string' || typeof record.version !== 'string') {
     throw new Error(`${where}: "module" and "version" must be strings`);
@@ -223,7 +226,7 @@ export interface LoadedCrd {
 
 /** Downloads a pinned CRD source and reads the CRDs its `files` entries select, in a fixed order. */
 export function loadCrdSource(pin: CrdSourcePin): LoadedCrd[] {
-  const where = `tools/versions.json: ${pin.module}@${pin.version}`;
+  const where = `packages/toolchain/versions.json: ${pin.module}@${pin.version}`;
   const moduleDir = downloadModule(pin.module, pin.version);
   const loaded: LoadedCrd[] = [];
   for (const entry of pin.files) {
@@ -310,7 +313,7 @@ export function buildSchemas(): void {
   rmSync(staging, { recursive: true, force: true });
   try {
     const { kubernetes, crds } = readToolVersions();
-    if (!Array.isArray(crds)) throw new Error('tools/versions.json: "crds" must be an array');
+    if (!Array.isArray(crds)) throw new Error('packages/toolchain/versions.json: "crds" must be an array');
     crds.forEach(checkPin);
     for (const version of kubernetes.versions) buildKubernetes(kubernetes.module, version, staging);
     const owners = new Map<string, string>();
@@ -320,14 +323,5 @@ export function buildSchemas(): void {
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw error;
-  }
-}
-
-if (import.meta.main) {
-  try {
-    buildSchemas();
-  } catch (error) {
-    console.error(`build-schemas: ${(error as Error).message}`);
-    process.exit(1);
   }
 }

@@ -2,7 +2,7 @@
 // proxy (checked against the checksum database) into the module cache and tells us where it is.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { toolsDir } from './toolchain.ts';
+import { toolsDir } from './paths.ts';
 
 /** What `go mod download -json` reports: paths in the module cache (Info carries the release time). */
 export interface ModuleDownload {
@@ -16,7 +16,7 @@ export interface ModuleDownload {
 export function goModDownload(
   module: string,
   version: string,
-  pinnedIn = 'tools/versions.json',
+  pinnedIn = 'packages/toolchain/versions.json',
 ): ModuleDownload {
   const where = `${pinnedIn}: ${module}@${version}`;
   // Outside any go.mod, so that no module of ours changes what is resolved.
@@ -47,7 +47,11 @@ export function goModDownload(
 }
 
 /** Returns the module's directory in the module cache, downloading it if needed. */
-export function downloadModule(module: string, version: string, pinnedIn = 'tools/versions.json'): string {
+export function downloadModule(
+  module: string,
+  version: string,
+  pinnedIn = 'packages/toolchain/versions.json',
+): string {
   const { Dir } = goModDownload(module, version, pinnedIn);
   if (!Dir) throw new Error(`${pinnedIn}: ${module}@${version}: go mod download reported no directory`);
   return Dir;

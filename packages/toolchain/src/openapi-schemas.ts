@@ -1,6 +1,6 @@
 // Pure converters from Kubernetes OpenAPI documents (the swagger.json of k8s.io/kubernetes and CRDs) to the
 // standalone, strict JSON schemas kubeconform loads, keyed by the file name kubeconform looks up.
-// No I/O here: tools/src/build-schemas.ts reads the inputs and writes the files.
+// No I/O here: build-schemas.ts reads the inputs and writes the files.
 
 type Schema = Record<string, unknown>;
 

@@ -3,12 +3,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BinaryName, binaryPath, binaryStamp, binDir, readToolVersions } from './toolchain.ts';
+import { binaryPath, binDir } from './paths.ts';
+import { type BinaryName, binaryStamp, readToolVersions } from './pins.ts';
 
 function basename(modulePath: string): string {
   const parts = modulePath.split('/').filter((p) => !/^v\d+$/.test(p));
   const last = parts.at(-1);
-  if (!last) throw new Error(`tools/versions.json: cannot derive a binary name from module "${modulePath}"`);
+  if (!last)
+    throw new Error(
+      `packages/toolchain/versions.json: cannot derive a binary name from module "${modulePath}"`,
+    );
   return last;
 }
 
@@ -42,7 +46,7 @@ export function installTools(): void {
       });
     } catch {
       throw new Error(
-        `tools/versions.json: binaries.${name}: "go install ${pin.module}@${pin.version}" failed; ` +
+        `packages/toolchain/versions.json: binaries.${name}: "go install ${pin.module}@${pin.version}" failed; ` +
           'check that the module version is served by the Go module proxy and builds with the installed Go',
       );
     }
@@ -50,14 +54,5 @@ export function installTools(): void {
     rmSync(staging, { recursive: true, force: true });
     writeFileSync(stampFile, stamp);
     console.log(`${name} ${pin.version}: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  }
-}
-
-if (import.meta.main) {
-  try {
-    installTools();
-  } catch (error) {
-    console.error(`install-tools: ${(error as Error).message}`);
-    process.exit(1);
   }
 }

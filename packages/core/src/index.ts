@@ -1,0 +1,6 @@
+// @neurascale/core: the service catalog, the environment configs and the builders that turn them into
+// the committed Kustomize trees.
+export * from './catalog.ts';
+export * from './env-config.ts';
+export * from './generate.ts';
+export * from './platform.ts';
