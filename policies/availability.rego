@@ -1,5 +1,6 @@
 # pdb-max-unavailable-zero: a PodDisruptionBudget that never allows an eviction blocks node drains.
-# spread-missing: replicas of one workload should not all land on one node or zone.
+# spread-missing: replicas of one workload (at least the catalogued minReplicas, or an HPA-owned count)
+# should not all land on one node or zone.
 package neurascale.availability
 
 import data.neurascale.lib
@@ -37,7 +38,7 @@ several(null)
 
 several(replicas) if {
 	is_number(replicas)
-	replicas > 1
+	replicas >= lib.param("spread-missing", "minReplicas")
 }
 
 describe_replicas(null) := "replicas unset"

@@ -1,6 +1,6 @@
 # probe-port-not-exposed: a probe must target a port the container declares (by number or name).
-# startup-probe-missing: a slow starter (liveness initialDelaySeconds > 30) should have a startup
-# probe instead of a long fixed delay.
+# startup-probe-missing: a slow starter (liveness initialDelaySeconds above the catalogued
+# maxLivenessInitialDelaySeconds) should have a startup probe instead of a long fixed delay.
 package neurascale.probes
 
 import data.neurascale.lib
@@ -37,13 +37,11 @@ port_kind(port) := "containerPort" if is_number(port)
 
 port_kind(port) := "port name" if not is_number(port)
 
-startup_delay_limit := 30
-
 violation contains lib.finding("startup-probe-missing", sprintf("%s.livenessProbe.initialDelaySeconds", [field]), msg) if {
 	some [field, container] in lib.long_running_containers
 	delay := container.livenessProbe.initialDelaySeconds
 	is_number(delay)
-	delay > startup_delay_limit
+	delay > lib.param("startup-probe-missing", "maxLivenessInitialDelaySeconds")
 	not container.startupProbe
 	msg := sprintf(
 		"container %q waits %ds before its liveness probe but has no startup probe",

@@ -37,6 +37,11 @@ _input_object := input if is_object(input)
 
 _input_object := {} if not is_object(input)
 
+# param is a rule's tunable threshold from the rule catalogue (policies/rules.json, "params"), which the
+# validator hands to conftest as data. A rule cannot fire without it; the fixture tests run with that
+# data, and a test checks that every parameter named here is catalogued.
+param(rule, name) := data.params[rule][name]
+
 # Where the pod spec sits in each pod-bearing kind.
 pod_spec_paths := {
 	"Pod": ["spec"],

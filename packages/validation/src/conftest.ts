@@ -1,5 +1,6 @@
 // Per-object Rego policies (policies/*.rego) run by the pinned conftest. Rego decides what is wrong and
-// where (rule id, field, message); severity and fix come from the rule catalogue, policies/rules.json.
+// where (rule id, field, message); severity and fix come from the rule catalogue, policies/rules.json,
+// and so do the thresholds the policies read (data.params).
 //
 // Mapping results to objects: conftest reads a multi-document stream from stdin as one file ("-") and
 // reports one result per policy namespace, without saying which document a violation came from. So
@@ -9,13 +10,13 @@
 // compile) and ordinary per-object policies (input is one object), and does not depend on document
 // order or on how conftest splits or skips documents. A violation without that identity is refused.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath, repoRoot } from '@neurascale/toolchain';
-import { rule } from './catalogue.ts';
+import { binaryPath } from '@neurascale/toolchain';
+import { catalogued, policiesDir, type RegoParams, regoParams } from './catalogue.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ToolError } from './kustomize.ts';
-
-export const policiesDir = join(repoRoot, 'policies');
 
 interface ConftestMessage {
   msg: string;
@@ -70,24 +71,38 @@ function toFinding(message: ConftestMessage, source: string, namespace: string):
   if (typeof id !== 'string' || id === '') {
     throw new Error(`${where}: violation "${message.msg}" has no rule id`);
   }
-  const catalogued = rule(id);
-  if (catalogued.engine !== 'rego') {
-    throw new Error(`${where}: rule "${id}" is catalogued for engine ${catalogued.engine}, not rego`);
-  }
   const field = metadata.field;
-  return {
-    source,
-    object: objectRef(metadata.object, where),
-    ...(typeof field === 'string' && field !== '' ? { field } : {}),
-    rule: id,
-    severity: catalogued.severity,
-    message: message.msg,
-    fix: catalogued.fix,
-  };
+  return catalogued(
+    {
+      source,
+      object: objectRef(metadata.object, where),
+      ...(typeof field === 'string' && field !== '' ? { field } : {}),
+      rule: id,
+      message: message.msg,
+    },
+    'rego',
+  );
+}
+
+/** Runs conftest with the catalogue's rule parameters as data (`data.params[rule id][name]`). */
+function runWithParams(args: string[], params: RegoParams, input?: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'conftest-params-'));
+  try {
+    const data = join(dir, 'params.json');
+    writeFileSync(data, JSON.stringify(params));
+    return run([...args, '--data', data], input);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs every Rego policy under policyDir on each document of a YAML stream. */
-export function conftest(stream: string, source: string, policyDir: string = policiesDir): Finding[] {
+export function conftest(
+  stream: string,
+  source: string,
+  policyDir: string = policiesDir,
+  params: RegoParams = regoParams(),
+): Finding[] {
   const args = [
     'test',
     '--all-namespaces',
@@ -101,7 +116,7 @@ export function conftest(stream: string, source: string, policyDir: string = pol
     policyDir,
     '-',
   ];
-  const result = run(args, stream);
+  const result = runWithParams(args, params, stream);
   // With --no-fail a policy violation exits 0; anything else (parse or compile error, a Rego runtime
   // error such as conflicting outputs) is a failure of the tool or of the policies.
   if (result.status !== 0) {
@@ -128,7 +143,7 @@ export interface VerifyResult {
 
 /** Runs the Rego unit tests (test_ rules) under policyDir; throws ToolError unless all pass. */
 export function conftestVerify(policyDir: string = policiesDir): VerifyResult {
-  const result = run(['verify', '--no-color', '--policy', policyDir]);
+  const result = runWithParams(['verify', '--no-color', '--policy', policyDir], regoParams());
   const output = `${result.stdout}${result.stderr}`.trim();
   const summary = /(\d+) tests?, (\d+) passed, \d+ warnings?, (\d+) failures?/.exec(output);
   if (result.status !== 0 || !summary) {

@@ -2,11 +2,11 @@
 // Pod Security Standards, Rego policies (conftest) and cross-resource graph rules all report through the
 // rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
 import { readToolVersions } from '@neurascale/toolchain';
-import { rule } from './catalogue.ts';
+import { catalogued } from './catalogue.ts';
 import { conftest } from './conftest.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ManifestGraph, obj } from './graph.ts';
-import { runGraphRules } from './graph-rules.ts';
+import { runGraphRules } from './graph-rules/index.ts';
 import type { Doc } from './inputs.ts';
 import { kubeconform } from './kubeconform.ts';
 import { checkPodSecurity, effectivePssVersion, type PssLevel } from './pod-security.ts';
@@ -31,17 +31,21 @@ export const pssLevels: readonly PssLevel[] = ['privileged', 'baseline', 'restri
 const enforceLabel = 'pod-security.kubernetes.io/enforce';
 const enforceVersionLabel = 'pod-security.kubernetes.io/enforce-version';
 
-export function finding(doc: Doc, ruleId: string, message: string, field?: string): Finding {
-  const r = rule(ruleId);
-  return {
-    source: doc.line ? `${doc.source}:${doc.line}` : doc.source,
+/** Where a document is: its source, and the line when known. */
+export function locationOf(doc: Doc): string {
+  return doc.line ? `${doc.source}:${doc.line}` : doc.source;
+}
+
+/** A catalogued finding on a document. */
+export function finding(doc: Doc, ruleId: string, message: string, field?: string, check?: string): Finding {
+  return catalogued({
+    source: locationOf(doc),
     object: doc.ref,
     ...(field ? { field } : {}),
-    rule: r.id,
-    severity: r.severity,
+    rule: ruleId,
     message,
-    fix: r.fix,
-  };
+    ...(check ? { check } : {}),
+  });
 }
 
 /**
@@ -113,10 +117,8 @@ function pssFindings(graph: ManifestGraph, options: EngineOptions): Finding[] {
         merged.add(finding(pod.doc, 'pss-version-invalid', message), kubernetesVersion);
         continue;
       }
-      for (const f of checkPodSecurity(pod.doc.object, level, pod.doc.source, policyVersion)) {
-        // The checker's fix is specific to the failed check; keep it over the catalogue's general one.
-        const own = { ...finding(pod.doc, f.rule, f.message, f.field), ...(f.fix ? { fix: f.fix } : {}) };
-        merged.add(own, kubernetesVersion);
+      for (const v of checkPodSecurity(pod.doc.object, level, pod.doc.source, policyVersion)) {
+        merged.add(finding(pod.doc, v.rule, v.message, v.field, v.check), kubernetesVersion);
       }
     }
     return merged.list();
@@ -165,7 +167,7 @@ function regoFindings(docs: Doc[]): Finding[] {
   const stream = docs.map((d) => JSON.stringify(d.object)).join('\n---\n');
   return conftest(stream, '<input>').map((f) => {
     const doc = byRef.get(refKey(f.object));
-    return doc ? { ...f, source: doc.line ? `${doc.source}:${doc.line}` : doc.source, object: doc.ref } : f;
+    return doc ? { ...f, source: locationOf(doc), object: doc.ref } : f;
   });
 }
 

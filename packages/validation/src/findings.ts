@@ -9,16 +9,23 @@ export interface ObjectRef {
   name?: string;
 }
 
-export interface Finding {
-  /** Where the object came from (overlay directory or file). */
+/** What an engine reports: which rule, on which object and field, and what exactly is wrong. */
+export interface Violation {
+  /** Where the object came from (overlay directory or file, with the line when known). */
   source: string;
   object: ObjectRef;
   /** Field path inside the object, dotted, e.g. spec.template.spec.containers[0].image. */
   field?: string;
   rule: string;
-  severity: Severity;
   message: string;
-  fix?: string;
+  /** The check of a rule that runs several (a Pod Security control); picks a catalogued fix. */
+  check?: string;
+}
+
+/** A violation with what the rule catalogue says of its rule (see catalogue.ts `catalogued`). */
+export interface Finding extends Omit<Violation, 'check'> {
+  severity: Severity;
+  fix: string;
 }
 
 export function describeObject(ref: ObjectRef): string {

@@ -129,3 +129,73 @@ export class ManifestGraph {
     return this.podTemplates.filter((p) => p.namespace === namespace && p.serviceAccount === name);
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Queries that several rules share.
+
+export const spec = (doc: Doc): Json => obj(doc.object.spec);
+
+/** `Kind namespace/name` (or `Kind name` for cluster-scoped objects), as messages name objects. */
+export const describe = (doc: Doc): string =>
+  `${doc.ref.kind} ${namespaceOf(doc) ? `${namespaceOf(doc)}/` : ''}${doc.ref.name}`;
+
+/** Kinds that run replicas of one pod template. */
+export const workloadKinds = [
+  'Deployment',
+  'StatefulSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'DaemonSet',
+];
+/** Every kind that carries a pod (template). */
+export const podKinds = ['Pod', ...workloadKinds, 'Job', 'CronJob'];
+
+/** What an HPA (spec.scaleTargetRef) or a VPA (spec.targetRef) scales, and where it says so. */
+export function targetOf(doc: Doc): { kind: string; name: string; field: string } | undefined {
+  const ref =
+    doc.ref.kind === 'HorizontalPodAutoscaler' ? obj(spec(doc).scaleTargetRef) : obj(spec(doc).targetRef);
+  if (typeof ref.kind !== 'string' || typeof ref.name !== 'string') return undefined;
+  return {
+    kind: ref.kind,
+    name: ref.name,
+    field: doc.ref.kind === 'HorizontalPodAutoscaler' ? 'spec.scaleTargetRef' : 'spec.targetRef',
+  };
+}
+
+/** The HorizontalPodAutoscaler that scales a workload, if the set has one. */
+export function autoscalerFor(g: ManifestGraph, workload: Doc): Doc | undefined {
+  return g.ofKind('HorizontalPodAutoscaler').find((h) => {
+    const t = targetOf(h);
+    return (
+      t &&
+      namespaceOf(h) === namespaceOf(workload) &&
+      t.kind === workload.ref.kind &&
+      t.name === workload.ref.name
+    );
+  });
+}
+
+export interface Grant {
+  role: Doc;
+  binding: Doc;
+  rules: Json[];
+}
+
+/** Roles bound to the service account of some workload in the set. */
+export function grantsToWorkloads(g: ManifestGraph): { grant: Grant; pods: PodTemplate[] }[] {
+  return g.ofKind('RoleBinding', 'ClusterRoleBinding').flatMap((binding) => {
+    const roleRef = obj(binding.object.roleRef);
+    const role = g.find(
+      String(roleRef.kind),
+      roleRef.kind === 'ClusterRole' ? '' : namespaceOf(binding),
+      String(roleRef.name),
+    );
+    if (!role) return [];
+    const pods = arr(binding.object.subjects).flatMap((s) =>
+      s.kind === 'ServiceAccount'
+        ? g.podsOfServiceAccount(String(s.namespace ?? namespaceOf(binding)), String(s.name))
+        : [],
+    );
+    return pods.length > 0 ? [{ grant: { role, binding, rules: arr(role.object.rules) }, pods }] : [];
+  });
+}

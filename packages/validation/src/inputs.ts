@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from '@neurascale/toolchain';
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { catalogued } from './catalogue.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { kustomizeBuild, ToolError } from './kustomize.ts';
 
@@ -44,8 +45,12 @@ export function refOf(object: Json): ObjectRef {
   return ref;
 }
 
-function inputFinding(source: string, message: string, fix: string, object: ObjectRef = {}): Finding {
-  return { source, object, rule: 'input-invalid', severity: 'error', message, fix };
+function inputFinding(source: string, message: string, object: ObjectRef = {}): Finding {
+  return catalogued({ source, object, rule: 'input-invalid', message });
+}
+
+function emptyFinding(source: string, message: string): Finding {
+  return catalogued({ source, object: {}, rule: 'input-empty', message });
 }
 
 /** Parses a YAML (or JSON) stream; every document that is not a Kubernetes object becomes a finding. */
@@ -59,44 +64,32 @@ export function parseDocuments(text: string, source: string): LoadResult {
   } catch (error) {
     return {
       docs,
-      findings: [inputFinding(source, `cannot parse: ${(error as Error).message}`, 'fix the YAML syntax')],
+      findings: [inputFinding(source, `cannot parse: ${(error as Error).message}`)],
     };
   }
   const all = Array.isArray(parsed) ? parsed : [];
   if (!Array.isArray(parsed)) {
-    findings.push(inputFinding(source, 'cannot parse the YAML stream', 'fix the YAML syntax'));
+    findings.push(inputFinding(source, 'cannot parse the YAML stream'));
   }
   all.forEach((document, index) => {
     const line = lines.linePos(document.range?.[0] ?? 0).line;
     const where = `document ${index + 1} (line ${line})`;
     if (document.errors.length > 0) {
       const first = document.errors[0];
-      findings.push(
-        inputFinding(
-          source,
-          `${where}: not valid YAML: ${first?.message.split('\n')[0]}`,
-          'fix the YAML syntax',
-        ),
-      );
+      findings.push(inputFinding(source, `${where}: not valid YAML: ${first?.message.split('\n')[0]}`));
       return;
     }
     let value: unknown;
     try {
       value = document.toJS({ maxAliasCount: 100 });
     } catch (error) {
-      findings.push(
-        inputFinding(source, `${where}: ${(error as Error).message}`, 'remove alias expansion bombs'),
-      );
+      findings.push(inputFinding(source, `${where}: ${(error as Error).message}`));
       return;
     }
     if (value === null || value === undefined) return; // empty document between separators
     if (typeof value !== 'object' || Array.isArray(value)) {
       findings.push(
-        inputFinding(
-          source,
-          `${where}: is a ${Array.isArray(value) ? 'list' : typeof value}, not an object`,
-          'each document must be one Kubernetes object',
-        ),
+        inputFinding(source, `${where}: is a ${Array.isArray(value) ? 'list' : typeof value}, not an object`),
       );
       return;
     }
@@ -112,27 +105,13 @@ export function parseDocuments(text: string, source: string): LoadResult {
     const missing = (['apiVersion', 'kind'] as const).filter((k) => !ref[k]);
     if (missing.length > 0 || !ref.name) {
       const fields = [...missing, ...(ref.name ? [] : ['metadata.name'])];
-      findings.push(
-        inputFinding(
-          source,
-          `${where}: missing ${fields.join(', ')}`,
-          'every Kubernetes object needs apiVersion, kind and metadata.name',
-          ref,
-        ),
-      );
+      findings.push(inputFinding(source, `${where}: missing ${fields.join(', ')}`, ref));
       return;
     }
     docs.push({ source, line, object, ref });
   });
   if (docs.length === 0 && findings.length === 0) {
-    findings.push({
-      source,
-      object: {},
-      rule: 'input-empty',
-      severity: 'warning',
-      message: 'contains no Kubernetes objects',
-      fix: 'remove the file or add manifests',
-    });
+    findings.push(emptyFinding(source, 'contains no Kubernetes objects'));
   }
   return { docs, findings };
 }
@@ -148,27 +127,21 @@ function loadFile(path: string): LoadResult {
   if (size > maxFileBytes) {
     return {
       docs: [],
-      findings: [
-        inputFinding(
-          source,
-          `is ${size} bytes, larger than the ${maxFileBytes}-byte limit`,
-          'split the file',
-        ),
-      ],
+      findings: [inputFinding(source, `is ${size} bytes, larger than the ${maxFileBytes}-byte limit`)],
     };
   }
   const bytes = readFileSync(path);
   if (bytes.includes(0)) {
     return {
       docs: [],
-      findings: [inputFinding(source, 'is a binary file, not YAML', 'pass only YAML or JSON manifests')],
+      findings: [inputFinding(source, 'is a binary file, not YAML or JSON')],
     };
   }
   const text = bytes.toString('utf8');
   if (text.includes('\uFFFD')) {
     return {
       docs: [],
-      findings: [inputFinding(source, 'is not valid UTF-8 text', 'save the file as UTF-8')],
+      findings: [inputFinding(source, 'is not valid UTF-8 text')],
     };
   }
   return parseDocuments(text, source);
@@ -197,19 +170,12 @@ export function loadPaths(paths: string[]): LoadResult {
   };
   for (const path of paths) {
     if (!existsSync(path)) {
-      result.findings.push(inputFinding(path, 'does not exist', 'check the path'));
+      result.findings.push(inputFinding(path, 'does not exist'));
       continue;
     }
     const targets = statSync(path).isDirectory() ? (isKustomization(path) ? [path] : walk(path)) : [path];
     if (targets.length === 0) {
-      result.findings.push({
-        source: displayPath(path),
-        object: {},
-        rule: 'input-empty',
-        severity: 'warning',
-        message: 'contains no YAML or JSON files',
-        fix: 'pass a directory with manifests',
-      });
+      result.findings.push(emptyFinding(displayPath(path), 'contains no YAML or JSON files'));
     }
     for (const target of targets) {
       if (statSync(target).isDirectory()) {
@@ -217,13 +183,7 @@ export function loadPaths(paths: string[]): LoadResult {
           add(parseDocuments(kustomizeBuild(target), displayPath(target)));
         } catch (error) {
           if (!(error instanceof ToolError)) throw error;
-          result.findings.push(
-            inputFinding(
-              displayPath(target),
-              error.message,
-              'fix the kustomization so that `kustomize build` succeeds',
-            ),
-          );
+          result.findings.push(inputFinding(displayPath(target), error.message));
         }
       } else {
         add(loadFile(target));

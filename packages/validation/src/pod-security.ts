@@ -6,7 +6,7 @@
 // which baseline check, and the exemptions for Windows pods (spec.os.name) and user-namespace pods
 // (spec.hostUsers: false). packages/validation/test/pss-conformance.test.ts holds them to upstream's own
 // fixtures for every Kubernetes version of the matrix. See docs/pod-security.md.
-import type { Finding, ObjectRef } from './findings.ts';
+import type { ObjectRef, Violation } from './findings.ts';
 
 export type PssLevel = 'privileged' | 'baseline' | 'restricted';
 
@@ -19,12 +19,13 @@ export const newestPssPolicyVersion = 'v1.37';
 
 type Json = Record<string, unknown>;
 
-/** One violation: the check that found it (upstream's check id), where, why and how to fix it. */
+/** One violation: the check that found it (upstream's check id), the profile that check belongs to, and
+ * where and what. The fix for each check is catalogued (policies/rules.json, `checks` of pss-<level>). */
 export interface PssViolation {
   check: string;
+  level: 'baseline' | 'restricted';
   field: string;
   message: string;
-  fix: string;
 }
 
 const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -146,7 +147,7 @@ function podOf(object: Json, specPath: string[], minor: number): Pod {
 // ---------------------------------------------------------------------------------------------------------
 // Checks. Each returns its violations; version gates inside a check mirror upstream's versioned variants.
 
-type Found = Omit<PssViolation, 'check'>;
+type Found = Omit<PssViolation, 'check' | 'level'>;
 
 interface CheckDef {
   id: string;
@@ -164,7 +165,6 @@ function hostNamespaces(pod: Pod): Found[] {
     .map((key) => ({
       field: `${pod.at}.${key}`,
       message: `${key}=true shares the node's namespace with the pod`,
-      fix: `remove ${key} (or set it to false)`,
     }));
 }
 
@@ -174,7 +174,6 @@ function privileged(pod: Pod): Found[] {
     .map(({ at, name }) => ({
       field: `${at}.securityContext.privileged`,
       message: `container "${name}" must not set securityContext.privileged=true`,
-      fix: 'remove privileged (or set it to false); request the specific capability or device instead',
     }));
 }
 
@@ -204,7 +203,6 @@ function capabilitiesBaseline(pod: Pod): Found[] {
       {
         field: `${at}.securityContext.capabilities.add`,
         message: `container "${name}" adds non-default ${bad.length === 1 ? 'capability' : 'capabilities'} ${quote(bad)}`,
-        fix: 'remove the capability from capabilities.add; only the container runtime default set may be added',
       },
     ];
   });
@@ -217,7 +215,6 @@ function hostPathVolumes(pod: Pod): Found[] {
           {
             field: `${pod.at}.volumes[${i}].hostPath`,
             message: `volume "${str(v.name)}" is a hostPath volume`,
-            fix: 'use a PersistentVolumeClaim, emptyDir, configMap/secret or a device plugin resource instead of hostPath',
           },
         ]
       : [],
@@ -232,7 +229,6 @@ function hostPorts(pod: Pod): Found[] {
             {
               field: `${at}.ports[${i}].hostPort`,
               message: `container "${name}" uses hostPort ${str(p.hostPort)}`,
-              fix: 'remove hostPort; expose the port through a Service',
             },
           ]
         : [],
@@ -251,7 +247,6 @@ function appArmorProfile(pod: Pod): Found[] {
       out.push({
         field: `${where}.securityContext.appArmorProfile.type`,
         message: `${who} must not set AppArmor profile type to "${type}"`,
-        fix: 'set appArmorProfile.type to RuntimeDefault or Localhost, or remove appArmorProfile',
       });
     }
   };
@@ -263,7 +258,6 @@ function appArmorProfile(pod: Pod): Found[] {
     out.push({
       field: `${pod.metaAt}.annotations[${key}]`,
       message: `annotation ${key} must not set AppArmor profile "${value}"`,
-      fix: 'use runtime/default or localhost/<profile>, or better securityContext.appArmorProfile',
     });
   }
   return out;
@@ -282,8 +276,7 @@ function seLinuxOptions(pod: Pod): Found[] {
     if (!allowed.includes(type)) {
       out.push({
         field: `${where}.securityContext.seLinuxOptions.type`,
-        message: `${who} must not set SELinux type "${type}"`,
-        fix: `remove seLinuxOptions.type or use one of ${quote(allowed.filter((t) => t !== ''))}`,
+        message: `${who} must not set SELinux type "${type}" (allowed: ${quote(allowed.filter((t) => t !== ''))})`,
       });
     }
     for (const key of ['user', 'role'] as const) {
@@ -291,7 +284,6 @@ function seLinuxOptions(pod: Pod): Found[] {
         out.push({
           field: `${where}.securityContext.seLinuxOptions.${key}`,
           message: `${who} must not set a SELinux ${key}`,
-          fix: `remove seLinuxOptions.${key}`,
         });
       }
     }
@@ -307,7 +299,6 @@ function unmaskedProcMount(pod: Pod): Found[] {
     .map(({ at, name, sc }) => ({
       field: `${at}.securityContext.procMount`,
       message: `container "${name}" must not set securityContext.procMount to "${str(sc.procMount)}"`,
-      fix: 'remove procMount (or set it to Default)',
     }));
 }
 
@@ -332,7 +323,6 @@ function seccompProfileBaseline(pod: Pod): Found[] {
       out.push({
         field: `${pod.metaAt}.annotations[${key}]`,
         message: `annotation ${key} must not set seccomp profile "${value}"`,
-        fix: 'use runtime/default or localhost/<profile>',
       });
     };
     annotation(seccompPodAnnotation);
@@ -346,7 +336,6 @@ function seccompProfileBaseline(pod: Pod): Found[] {
       out.push({
         field: `${where}.securityContext.seccompProfile.type`,
         message: `${who} must not set securityContext.seccompProfile.type to "${type}"`,
-        fix: 'set seccompProfile.type to RuntimeDefault (or Localhost)',
       });
     }
   };
@@ -390,7 +379,6 @@ function sysctls(pod: Pod): Found[] {
           {
             field: `${pod.at}.securityContext.sysctls[${i}].name`,
             message: `sysctl ${str(sysctl.name)} is not in the safe set of policy version ${pod.minor === Number.POSITIVE_INFINITY ? 'latest' : `v1.${pod.minor}`}`,
-            fix: 'remove the sysctl (or set it on the node)',
           },
         ],
   );
@@ -403,7 +391,6 @@ function windowsHostProcess(pod: Pod): Found[] {
       out.push({
         field: `${where}.securityContext.windowsOptions.hostProcess`,
         message: `${who} must not set securityContext.windowsOptions.hostProcess=true`,
-        fix: 'remove windowsOptions.hostProcess (or set it to false)',
       });
     }
   };
@@ -429,7 +416,6 @@ function hostProbesAndHostLifecycle(pod: Pod): Found[] {
         out.push({
           field: `${at}.${where}.${action}.host`,
           message: `container "${name}" ${where} must not set host "${host}"`,
-          fix: `remove ${action}.host; probes and hooks go to the pod's own IP`,
         });
       }
     }
@@ -459,7 +445,6 @@ function restrictedVolumes(pod: Pod): Found[] {
       {
         field: `${pod.at}.volumes[${i}].${type}`,
         message: `volume "${str(v.name)}" uses restricted volume type ${type}`,
-        fix: 'use configMap, secret, downwardAPI, projected, emptyDir, csi, ephemeral, image or a PersistentVolumeClaim',
       },
     ];
   });
@@ -473,7 +458,6 @@ function allowPrivilegeEscalation(pod: Pod): Found[] {
     .map(({ at, name }) => ({
       field: `${at}.securityContext.allowPrivilegeEscalation`,
       message: `container "${name}" must set securityContext.allowPrivilegeEscalation=false`,
-      fix: 'set allowPrivilegeEscalation: false',
     }));
 }
 
@@ -487,7 +471,6 @@ function runAsNonRoot(pod: Pod): Found[] {
     explicit.push({
       field: `${pod.at}.securityContext.runAsNonRoot`,
       message: 'pod must not set securityContext.runAsNonRoot=false',
-      fix: 'set runAsNonRoot: true',
     });
   }
   for (const { at, name, sc } of pod.containers) {
@@ -496,14 +479,12 @@ function runAsNonRoot(pod: Pod): Found[] {
         explicit.push({
           field: `${at}.securityContext.runAsNonRoot`,
           message: `container "${name}" must not set securityContext.runAsNonRoot=false`,
-          fix: 'set runAsNonRoot: true',
         });
       }
     } else if (podValue !== true) {
       implicit.push({
         field: `${at}.securityContext.runAsNonRoot`,
         message: `pod or container "${name}" must set securityContext.runAsNonRoot=true`,
-        fix: 'set runAsNonRoot: true on the pod or the container',
       });
     }
   }
@@ -518,7 +499,6 @@ function runAsUser(pod: Pod): Found[] {
           {
             field: `${where}.securityContext.runAsUser`,
             message: `${who} must not set runAsUser=0`,
-            fix: 'run as a non-zero UID (or leave runAsUser to the image)',
           },
         ]
       : [];
@@ -540,7 +520,6 @@ function seccompProfileRestricted(pod: Pod): Found[] {
       explicit.push({
         field: `${pod.at}.securityContext.seccompProfile.type`,
         message: `pod must not set securityContext.seccompProfile.type to "${type}"`,
-        fix: 'set seccompProfile.type: RuntimeDefault (or Localhost)',
       });
   }
   for (const { at, name, sc } of pod.containers) {
@@ -550,14 +529,12 @@ function seccompProfileRestricted(pod: Pod): Found[] {
         explicit.push({
           field: `${at}.securityContext.seccompProfile.type`,
           message: `container "${name}" must not set securityContext.seccompProfile.type to "${type}"`,
-          fix: 'set seccompProfile.type: RuntimeDefault (or Localhost)',
         });
       }
     } else if (!podSet) {
       implicit.push({
         field: `${at}.securityContext.seccompProfile.type`,
         message: `pod or container "${name}" must set securityContext.seccompProfile.type to RuntimeDefault or Localhost`,
-        fix: 'set seccompProfile.type: RuntimeDefault on the pod (or the container)',
       });
     }
   }
@@ -573,7 +550,6 @@ function capabilitiesRestricted(pod: Pod): Found[] {
       out.push({
         field: `${at}.securityContext.capabilities.drop`,
         message: `container "${name}" must set securityContext.capabilities.drop=["ALL"]`,
-        fix: 'set capabilities.drop: [ALL]',
       });
     }
     const bad = list(obj(caps).add)
@@ -583,7 +559,6 @@ function capabilitiesRestricted(pod: Pod): Found[] {
       out.push({
         field: `${at}.securityContext.capabilities.add`,
         message: `container "${name}" must not add ${quote(bad)}; only NET_BIND_SERVICE may be added`,
-        fix: 'remove the capability from capabilities.add',
       });
     }
   }
@@ -645,6 +620,11 @@ export function pssChecks(level: PssLevel, version = 'latest'): string[] {
   return activeChecks(level, parseVersion(version)).map((c) => c.id);
 }
 
+/** The profile (baseline or restricted) each check belongs to, by check id. */
+export function pssCheckLevels(): Record<string, 'baseline' | 'restricted'> {
+  return Object.fromEntries(checks.map((c) => [c.id, c.level]));
+}
+
 /** For each restricted check, the baseline checks it replaces at restricted (from the same version). */
 export function pssCheckOverrides(): Record<string, string[]> {
   return Object.fromEntries(checks.filter((c) => c.overrides).map((c) => [c.id, [...(c.overrides ?? [])]]));
@@ -676,20 +656,23 @@ export function evaluatePodSecurity(object: Json, level: PssLevel, version = 'la
   const path = podSpecPath(typeof object.kind === 'string' ? object.kind : undefined);
   if (!path || level === 'privileged') return [];
   const pod = podOf(object, path, minor);
-  return activeChecks(level, minor).flatMap((c) => c.run(pod).map((f) => ({ check: c.id, ...f })));
+  return activeChecks(level, minor).flatMap((c) =>
+    c.run(pod).map((f) => ({ check: c.id, level: c.level, ...f })),
+  );
 }
 
 /**
- * Findings for the pod (template) in `object` under the Pod Security Standard `level` at policy
- * `version` (`latest`, the default, or `v1.N` as in the `pod-security.kubernetes.io/enforce-version`
- * namespace label). Throws on a version that is neither.
+ * Violations of the pod (template) in `object` under the Pod Security Standard `level` at policy `version`
+ * (`latest`, the default, or `v1.N` as in the `pod-security.kubernetes.io/enforce-version` namespace
+ * label). Each names the rule of the profile its control belongs to: a baseline control broken in a
+ * restricted namespace is `pss-baseline`. Throws on a version that is neither.
  */
 export function checkPodSecurity(
   object: Json,
   level: PssLevel,
   source: string,
   version = 'latest',
-): Finding[] {
+): Violation[] {
   const violations = evaluatePodSecurity(object, level, version);
   if (violations.length === 0) return [];
   const meta = obj(object.metadata);
@@ -703,9 +686,8 @@ export function checkPodSecurity(
     source,
     object: ref,
     field: v.field,
-    rule: `pss-${level}`,
-    severity: 'error',
+    rule: `pss-${v.level}`,
+    check: v.check,
     message: v.message,
-    fix: v.fix,
   }));
 }

@@ -1,9 +1,9 @@
 // Renders docs/policies.md from the rule catalogue, so the reference can never drift from the rules.
 // `--check` fails when the committed file is stale.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { repoRoot } from '@neurascale/toolchain';
-import { type Engine, type Rule, rules } from './catalogue.ts';
+import { type Engine, fixturePath, policiesDir, type Rule, rules } from './catalogue.ts';
 import { suppressPrefix } from './engine.ts';
 
 export const policyDocsFile = join(repoRoot, 'docs', 'policies.md');
@@ -17,15 +17,41 @@ const engines: Record<Engine, string> = {
   meta: 'Input and suppressions',
 };
 
-function fixtures(rule: Rule): string {
-  const dir =
-    rule.engine === 'rego'
-      ? `policies/fixtures/${rule.id}`
-      : rule.engine === 'graph' || rule.engine === 'server'
-        ? `packages/validation/test/fixtures/${rule.engine}/${rule.id}`
-        : undefined;
-  if (!dir || !existsSync(join(repoRoot, dir))) return '';
-  return `\n- Fixtures: \`${dir}/pass.yaml\` (passes), \`${dir}/fail.yaml\` (fails)`;
+/** Where each engine's code for a rule lives; Rego and graph rules are found by their id. */
+const engineCode: Record<Exclude<Engine, 'rego' | 'graph'>, string> = {
+  schema: 'packages/validation/src/kubeconform.ts',
+  pss: 'packages/validation/src/pod-security.ts',
+  server: 'packages/validation/src/server.ts',
+  meta: 'packages/validation/src/inputs.ts, packages/validation/src/engine.ts',
+};
+
+function regoFiles(dir = policiesDir): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((e) => {
+      if (e.isDirectory()) return e.name === 'fixtures' ? [] : regoFiles(join(dir, e.name));
+      return e.name.endsWith('.rego') && !e.name.endsWith('_test.rego') ? [join(dir, e.name)] : [];
+    });
+}
+
+function codeOf(rule: Rule): string {
+  if (rule.engine === 'graph') return `packages/validation/src/graph-rules/${rule.id}.ts`;
+  if (rule.engine !== 'rego') return engineCode[rule.engine];
+  const files = regoFiles().filter((f) => readFileSync(f, 'utf8').includes(`lib.finding("${rule.id}"`));
+  return files.map((f) => relative(repoRoot, f)).join(', ');
+}
+
+function details(rule: Rule): string[] {
+  const fixtures = relative(repoRoot, fixturePath(rule.id, 'pass')).replace(/\/pass\.yaml$/, '');
+  const lines = [
+    `- Code: \`${codeOf(rule)}\``,
+    `- Fixtures: \`${fixtures}/pass.yaml\` (passes), \`${fixtures}/fail.yaml\` (fails)`,
+  ];
+  for (const [name, p] of Object.entries(rule.params ?? {})) {
+    lines.push(`- Parameter \`${name}\` = \`${JSON.stringify(p.value)}\`: ${p.description}`);
+  }
+  for (const [check, fix] of Object.entries(rule.checks ?? {})) lines.push(`- Check \`${check}\`: ${fix}`);
+  return lines;
 }
 
 export function renderPolicyDocs(): string {
@@ -36,7 +62,9 @@ export function renderPolicyDocs(): string {
     '',
     `${all.length} rules. \`validate-manifests\` exits 1 when any error-level finding remains. A finding on one`,
     `object can be suppressed with the annotation \`${suppressPrefix}<rule-id>: "<reason>"\`; a suppression`,
-    'without a reason is itself an error.',
+    'without a reason is itself an error. Every rule has a passing and a failing fixture in',
+    '`policies/fixtures/<rule-id>/`. Parameters are thresholds a team may tune in `policies/rules.json`: Rego',
+    'reads them as `data.params`, TypeScript rules receive them as an argument.',
     '',
   ];
   for (const engine of Object.keys(engines) as Engine[]) {
@@ -48,7 +76,8 @@ export function renderPolicyDocs(): string {
         `### \`${r.id}\` (${r.severity})`,
         '',
         `- Why: ${r.why}`,
-        `- Fix: ${r.fix}${fixtures(r)}`,
+        `- Fix: ${r.fix}`,
+        ...details(r),
         '',
       );
     }

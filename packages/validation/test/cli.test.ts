@@ -160,10 +160,10 @@ describe('validate-manifests', () => {
     expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toContain('schema-invalid');
     const junit = run(pod, '--format', 'junit').out;
     expect(junit).toMatch(/^<\?xml/);
-    expect(junit).toMatch(/<failure type="pss-restricted"/);
+    expect(junit).toMatch(/<failure type="pss-baseline"/);
     const text = run(pod).out;
     expect(text).toMatch(
-      /pod2\.yaml:1: Pod app\/root\n {2}error {3}pss-restricted spec\.containers\[0\]\.securityContext/,
+      /pod2\.yaml:1: Pod app\/root\n {2}error {3}pss-baseline spec\.containers\[0\]\.securityContext\.privileged: .*\n {10}fix: Remove securityContext\.privileged/,
     );
   });
 

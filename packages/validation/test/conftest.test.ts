@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { binaryPath, readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { afterAll, describe, expect, it } from 'vitest';
-import { conftest, conftestVerify, policiesDir } from '../src/conftest.ts';
+import { fixturePath, paramsOf, policiesDir, regoParams } from '../src/catalogue.ts';
+import { conftest, conftestVerify } from '../src/conftest.ts';
 import { kustomizeBuild, ToolError } from '../src/kustomize.ts';
 
 interface CatalogueRule {
@@ -17,7 +18,7 @@ const catalogue = (
   JSON.parse(readFileSync(join(policiesDir, 'rules.json'), 'utf8')) as { rules: CatalogueRule[] }
 ).rules;
 const regoRules = catalogue.filter((r) => r.engine === 'rego');
-const fixture = (id: string, kind: 'pass' | 'fail') => join(policiesDir, 'fixtures', id, `${kind}.yaml`);
+const fixture = fixturePath;
 
 function regoFiles(dir: string = policiesDir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -100,6 +101,29 @@ describe('rule catalogue and policies agree', () => {
     const matrix = /matrix := \{"oldest": (\d+), "newest": (\d+)\}/.exec(table);
     expect(matrix, 'matrix in policies/apis_table.rego').not.toBeNull();
     expect([Number(matrix?.[1]), Number(matrix?.[2])]).toEqual([Math.min(...minors), Math.max(...minors)]);
+  });
+});
+
+describe('rule parameters', () => {
+  it('every lib.param the policies read is catalogued for that rule', () => {
+    const used = policyFiles.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/lib\.param\("([a-z0-9-]+)", "([A-Za-z0-9]+)"\)/g)].map(
+        ([, id, name]) => ({ file: relative(repoRoot, file), id: id as string, name: name as string }),
+      ),
+    );
+    expect(used.length).toBeGreaterThan(0);
+    for (const { file, id, name } of used)
+      expect(paramsOf(id), `${file}: ${id}.${name}`).toHaveProperty(name);
+  });
+
+  it('a tuned threshold changes the verdict: spread-missing with minReplicas 4 passes a 3-replica workload', () => {
+    const fail = readFileSync(fixture('spread-missing', 'fail'), 'utf8');
+    const tuned = regoParams();
+    tuned.params['spread-missing'] = { minReplicas: 4 };
+    expect(conftest(fail, 'fail.yaml').map((f) => f.rule)).toContain('spread-missing');
+    expect(conftest(fail, 'fail.yaml', policiesDir, tuned).map((f) => f.rule)).not.toContain(
+      'spread-missing',
+    );
   });
 });
 

@@ -95,9 +95,11 @@ describe('pod security in the rendered stream', () => {
     const broken = (rendered.get('dev') ?? '').replace('privileged: false', 'privileged: true');
     const pss = validateText(broken, 'broken.yaml').findings.filter((f) => f.rule.startsWith('pss'));
     expect(pss).toHaveLength(1);
+    // privileged is a baseline control, which the restricted namespace enforces too.
     expect(pss[0]).toMatchObject({
-      rule: 'pss-restricted',
+      rule: 'pss-baseline',
       field: 'spec.template.spec.containers[0].securityContext.privileged',
+      fix: expect.stringMatching(/^Remove securityContext\.privileged/),
     });
   });
 });

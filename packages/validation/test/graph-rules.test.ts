@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rules } from '../src/catalogue.ts';
+import { fixturePath, rules } from '../src/catalogue.ts';
 import { ManifestGraph, selectorMatches } from '../src/graph.ts';
-import { runGraphRules } from '../src/graph-rules.ts';
+import { graphRules, runGraphRules } from '../src/graph-rules/index.ts';
 import { parseDocuments } from '../src/inputs.ts';
 
-const fixtures = join(import.meta.dirname, 'fixtures', 'graph');
 const graphRuleIds = [...rules().values()].filter((r) => r.engine === 'graph').map((r) => r.id);
 
 function violations(file: string) {
@@ -17,30 +16,54 @@ function violations(file: string) {
 
 describe.each(graphRuleIds)('%s', (id) => {
   it('fails its failing fixture', () => {
-    const found = violations(join(fixtures, id, 'fail.yaml')).filter((v) => v.rule === id);
+    const found = violations(fixturePath(id, 'fail')).filter((v) => v.rule === id);
     expect(found.length).toBeGreaterThan(0);
     for (const v of found) expect(v.message.length).toBeGreaterThan(10);
   });
 
   it('passes its passing fixture', () => {
-    expect(violations(join(fixtures, id, 'pass.yaml')).filter((v) => v.rule === id)).toEqual([]);
+    expect(violations(fixturePath(id, 'pass')).filter((v) => v.rule === id)).toEqual([]);
+  });
+});
+
+describe('graph rule modules', () => {
+  it('are one per catalogued graph rule, each in a file named after its id', () => {
+    expect(graphRules.map((r) => r.id).sort()).toEqual([...graphRuleIds].sort());
+    const files = readdirSync(join(import.meta.dirname, '..', 'src', 'graph-rules'))
+      .filter((f) => !['index.ts', 'rule.ts'].includes(f))
+      .map((f) => f.replace(/\.ts$/, ''));
+    expect(files.sort()).toEqual([...graphRuleIds].sort());
+  });
+
+  it('receive their catalogued parameters', () => {
+    const seen: unknown[] = [];
+    const probe = {
+      id: 'spread-missing',
+      kinds: ['*'],
+      check: (_: unknown, p: unknown) => {
+        seen.push(p);
+        return [];
+      },
+    };
+    runGraphRules(new ManifestGraph([]), [probe]);
+    expect(seen).toEqual([{ minReplicas: 2 }]);
   });
 });
 
 describe('graph rule fixtures', () => {
   it('exist for every graph rule of the catalogue, and no rule emits an uncatalogued id', () => {
     for (const id of graphRuleIds) {
-      expect(existsSync(join(fixtures, id, 'fail.yaml')), id).toBe(true);
-      expect(existsSync(join(fixtures, id, 'pass.yaml')), id).toBe(true);
+      expect(existsSync(fixturePath(id, 'fail')), id).toBe(true);
+      expect(existsSync(fixturePath(id, 'pass')), id).toBe(true);
     }
     const emitted = new Set(
-      graphRuleIds.flatMap((id) => violations(join(fixtures, id, 'fail.yaml')).map((v) => v.rule)),
+      graphRuleIds.flatMap((id) => violations(fixturePath(id, 'fail')).map((v) => v.rule)),
     );
     for (const id of emitted) expect(graphRuleIds).toContain(id);
   });
 
   it('name the field: the spec error of selecting namespaces by a name label', () => {
-    const [v] = violations(join(fixtures, 'netpol-namespace-label', 'fail.yaml'));
+    const [v] = violations(fixturePath('netpol-namespace-label', 'fail'));
     expect(v).toMatchObject({
       field: 'spec.ingress[0].from[0].namespaceSelector',
       rule: 'netpol-namespace-label',
@@ -49,7 +72,7 @@ describe('graph rule fixtures', () => {
   });
 
   it('reports the minimum replicas of an HPA-scaled workload for a blocking budget', () => {
-    const found = violations(join(fixtures, 'pdb-min-available-blocks', 'fail.yaml'));
+    const found = violations(fixturePath('pdb-min-available-blocks', 'fail'));
     expect(found.map((v) => v.message)).toEqual([
       'minAvailable 3 is at or above the 3 replica(s) of Deployment app/web: no eviction is ever allowed',
       'minAvailable 100% never allows an eviction',

@@ -95,19 +95,23 @@ describe('Pod Security Standards', () => {
     expect(checkPodSecurity(pod({ hostPID: true }), 'privileged', 't')).toEqual([]);
   });
 
-  it('reports findings with the catalogue rule id of the level, the object, field, message and fix', () => {
-    const [finding, ...rest] = checkPodSecurity(pod({ hostPID: true }), 'baseline', 'src');
+  it('reports violations with the rule of the profile the control belongs to, the check, object, field and message', () => {
+    const [violation, ...rest] = checkPodSecurity(pod({ hostPID: true }), 'baseline', 'src');
     expect(rest).toEqual([]);
-    expect(finding).toMatchObject({
+    expect(violation).toEqual({
       source: 'src',
       object: { apiVersion: 'v1', kind: 'Pod', namespace: 'n', name: 'p' },
       field: 'spec.hostPID',
       rule: 'pss-baseline',
-      severity: 'error',
+      check: 'hostNamespaces',
+      message: expect.stringMatching(/hostPID/),
     });
-    expect(finding?.message).toMatch(/hostPID/);
-    expect(finding?.fix).toBeTruthy();
-    expect(checkPodSecurity(pod({ hostPID: true }), 'restricted', 'src')[0]?.rule).toBe('pss-restricted');
+    // A baseline control broken in a restricted namespace is still the baseline rule; a restricted one is not.
+    const restricted = checkPodSecurity(pod({ hostPID: true }), 'restricted', 'src');
+    expect(restricted.find((v) => v.check === 'hostNamespaces')?.rule).toBe('pss-baseline');
+    expect(restricted.filter((v) => v.check !== 'hostNamespaces').map((v) => v.rule)).not.toContain(
+      'pss-baseline',
+    );
   });
 
   it('refuses an explicit runAsNonRoot: false on the pod even when the container sets true', () => {

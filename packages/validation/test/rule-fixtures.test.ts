@@ -1,22 +1,14 @@
-// Every rule of the catalogue has a failing and a passing fixture. The rego and graph rules are proven
-// on theirs in conftest.test.ts and graph-rules.test.ts, the server rules in server.test.ts; here the schema, Pod Security and meta rules go
-// through the whole engine (the real kubeconform and conftest included).
+// Every rule of the catalogue has a failing and a passing fixture in policies/fixtures/<id>/. The rego and
+// graph rules are proven on theirs in conftest.test.ts and graph-rules.test.ts, the server rules in
+// server.test.ts; here the schema, Pod Security and meta rules go through the whole engine (the real
+// kubeconform and conftest included).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '@neurascale/toolchain';
 import { describe, expect, it } from 'vitest';
-import { type Rule, rules } from '../src/catalogue.ts';
+import { fixturesDir, type Rule, rules } from '../src/catalogue.ts';
 import { validatePaths } from '../src/validate.ts';
 
-const fixtureDir = (r: Rule) =>
-  r.engine === 'rego'
-    ? join(repoRoot, 'policies', 'fixtures', r.id)
-    : join(
-        import.meta.dirname,
-        'fixtures',
-        ['graph', 'server'].includes(r.engine) ? r.engine : 'engine',
-        r.id,
-      );
+const fixtureDir = (r: Rule) => join(fixturesDir, r.id);
 
 const all = [...rules().values()];
 // Server rules need a control plane: server.test.ts proves them on their fixtures.

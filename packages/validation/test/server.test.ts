@@ -7,7 +7,7 @@ import { environments } from '@neurascale/core';
 import { readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { type ControlPlane, startControlPlane } from '@neurascale/toolchain/controlplane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rules } from '../src/catalogue.ts';
+import { fixturePath, rules } from '../src/catalogue.ts';
 import { ManifestGraph } from '../src/graph.ts';
 import { type Doc, parseDocuments } from '../src/inputs.ts';
 import { kustomizeBuild } from '../src/kustomize.ts';
@@ -58,8 +58,7 @@ async function serverRules(docs: Doc[]): Promise<string[]> {
 }
 
 const serverRuleIds = [...rules().values()].filter((r) => r.engine === 'server').map((r) => r.id);
-const fixture = (id: string, kind: 'pass' | 'fail') =>
-  join(import.meta.dirname, 'fixtures', 'server', id, `${kind}.yaml`);
+const fixture = fixturePath;
 
 describe.each(serverRuleIds)('%s', (id) => {
   it('fails its failing fixture', async () => {
