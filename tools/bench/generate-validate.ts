@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { environments, generate, renderSubtree, subtrees } from '@neurascale/core';
+import { environments, generate, renderSubtree, repoRoot, subtrees } from '@neurascale/core';
 import { kustomizeBuild, validateText } from '@neurascale/validation';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -25,13 +25,15 @@ function measure(label: string, fn: () => void): void {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'bench-'));
+// The manifests only: the env schema belongs to the workspace, not to the benchmark's output directory.
+const manifests = subtrees().filter((s) => s !== 'env-schema');
 try {
   measure('render all subtrees (in memory)', () => {
-    for (const s of subtrees) renderSubtree(s);
+    for (const s of manifests) renderSubtree(s, repoRoot, out);
   });
-  measure('generate all subtrees (write)', () => generate({ out, only: subtrees, check: false }));
-  measure('generate --check', () => generate({ out, only: subtrees, check: true }));
-  for (const env of environments) {
+  measure('generate all subtrees (write)', () => generate({ out, only: manifests, check: false }));
+  measure('generate --check', () => generate({ out, only: manifests, check: true }));
+  for (const env of environments(repoRoot)) {
     const dir = join(out, 'overlays', env);
     measure(`kustomize build ${env}`, () => kustomizeBuild(dir));
     const stream = kustomizeBuild(dir);

@@ -11,19 +11,16 @@ export function configMapName(spec: ServiceSpec): string {
   return `${spec.name}-config`;
 }
 
-/** Where the generator's source file sits, relative to the kustomization that names it. */
-export function configSourcePath(spec: ServiceSpec): string {
-  return `config/${spec.name}.${applicationFile}`;
-}
-
+/** `source` is where the generator's file sits, relative to the kustomization that names it. */
 export function configMapGenerator(
   spec: ServiceSpec,
+  source: string,
   behavior?: ConfigMapGenerator['behavior'],
 ): ConfigMapGenerator {
   return {
     name: configMapName(spec),
     namespace: platform.appNamespace,
     ...(behavior ? { behavior } : { options: { labels: serviceLabels(spec) } }),
-    files: [`${applicationFile}=${configSourcePath(spec)}`],
+    files: [`${applicationFile}=${source}`],
   };
 }

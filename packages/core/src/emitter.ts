@@ -1,11 +1,11 @@
-// The only module that formats and writes files. Output is deterministic: keys sorted, one object per
-// file, names derived from kind and name, a one-line header. A tree is rendered fully in memory first
-// and then swapped in with renames, so a failed run never leaves a half-written directory.
+// The only module that formats and writes files. Output is deterministic: apiVersion, kind and metadata
+// first, every other key sorted; one object per file, named from kind and name; a one-line header. A tree
+// is rendered fully in memory first and then swapped in with renames, so a failed run never leaves a
+// half-written directory.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { stringify } from 'yaml';
-import type { KustomizeUnit } from './base.ts';
-import { type Kustomization, kustomization } from './kustomization.ts';
+import { isScalar, type Pair, stringify } from 'yaml';
+import { type KustomizeDir, kustomization } from './kustomization.ts';
 import type { KubeObject } from './resource-set.ts';
 
 export const header =
@@ -19,8 +19,25 @@ function plain(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value));
 }
 
+/** Keys every Kubernetes object (and Kustomization) leads with, in kubectl's order. */
+const leadingKeys = ['apiVersion', 'kind', 'metadata'];
+
+function keyOf(pair: Pair): string {
+  return String(isScalar(pair.key) ? pair.key.value : pair.key);
+}
+
+/** apiVersion, kind and metadata first (at any depth: object references read the same way), then A-Z. */
+export function compareKeys(a: Pair, b: Pair): number {
+  const [x, y] = [keyOf(a), keyOf(b)];
+  const [i, j] = [leadingKeys.indexOf(x), leadingKeys.indexOf(y)];
+  if (i >= 0 || j >= 0) return (i < 0 ? leadingKeys.length : i) - (j < 0 ? leadingKeys.length : j);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 export function toYaml(value: unknown): string {
-  return header + stringify(plain(value), { sortMapEntries: true, lineWidth: 0, blockQuote: 'literal' });
+  return (
+    header + stringify(plain(value), { sortMapEntries: compareKeys, lineWidth: 0, blockQuote: 'literal' })
+  );
 }
 
 export function objectFileName(object: KubeObject): string {
@@ -34,31 +51,42 @@ function addFile(tree: FileTree, path: string, content: string): void {
   tree.set(path, content);
 }
 
-/**
- * Lays out a Kustomize directory. `asPatches` puts objects under patches/ and lists them as patches;
- * otherwise they are resources.
- */
-export function renderUnit(
-  unit: KustomizeUnit,
-  fields: Omit<Kustomization, 'apiVersion' | 'kind' | 'configMapGenerator' | 'patches'>,
-  asPatches = false,
-): FileTree {
+/** Lays out one Kustomize directory: object files, patches/, the generators' data files, kustomization.yaml. */
+export function renderDir(dir: KustomizeDir): FileTree {
   const tree: FileTree = new Map();
-  const objectPaths: string[] = [];
-  for (const object of unit.objects) {
-    const path = asPatches ? `patches/${objectFileName(object)}` : objectFileName(object);
-    addFile(tree, path, toYaml(object));
-    objectPaths.push(path);
-  }
-  for (const [path, content] of unit.dataFiles) addFile(tree, path, header + content);
-  const sorted = [...objectPaths].sort();
-  const file = kustomization({
-    ...fields,
-    resources: asPatches ? fields.resources : [...fields.resources, ...sorted],
-    ...(unit.configMapGenerator.length > 0 ? { configMapGenerator: unit.configMapGenerator } : {}),
-    ...(asPatches && sorted.length > 0 ? { patches: sorted.map((path) => ({ path })) } : {}),
-  });
+  const write = (objects: typeof dir.objects, prefix: string) =>
+    objects
+      .map((object) => {
+        const path = `${prefix}${objectFileName(object)}`;
+        addFile(tree, path, toYaml(object));
+        return path;
+      })
+      .sort();
+  const resources = write(dir.objects, '');
+  const patches = write(dir.patches, 'patches/');
+  for (const [path, content] of dir.dataFiles) addFile(tree, path, header + content);
+  const file = kustomization(
+    {
+      ...(dir.directories.length + resources.length > 0
+        ? { resources: [...dir.directories, ...resources] }
+        : {}),
+      ...(dir.components.length > 0 ? { components: dir.components } : {}),
+      ...(dir.configMapGenerator.length > 0 ? { configMapGenerator: dir.configMapGenerator } : {}),
+      ...(patches.length > 0 ? { patches: patches.map((path) => ({ path })) } : {}),
+      ...(dir.images.length > 0 ? { images: dir.images } : {}),
+    },
+    dir.kind,
+  );
   addFile(tree, 'kustomization.yaml', toYaml(file));
+  return tree;
+}
+
+/** Lays out nested Kustomize directories, keyed by path relative to the subtree ('' is its root). */
+export function renderDirs(dirs: ReadonlyMap<string, KustomizeDir>): FileTree {
+  const tree: FileTree = new Map();
+  for (const [prefix, dir] of [...dirs].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [path, content] of renderDir(dir)) addFile(tree, prefix ? `${prefix}/${path}` : path, content);
+  }
   return tree;
 }
 
@@ -84,6 +112,12 @@ export function diffTree(dir: string, tree: FileTree): string[] {
   return problems;
 }
 
+/** The difference between one rendered file and the file on disk, if any. */
+export function diffFile(path: string, content: string): string[] {
+  if (!existsSync(path)) return [`missing: ${path}`];
+  return readFileSync(path, 'utf8') === content ? [] : [`differs: ${path}`];
+}
+
 /** Replaces `dir` with exactly `tree`: written beside it, then swapped in; stale files disappear. */
 export function writeTreeAtomically(dir: string, tree: FileTree): void {
   const parent = dirname(dir);
@@ -103,6 +137,19 @@ export function writeTreeAtomically(dir: string, tree: FileTree): void {
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (!existsSync(dir) && existsSync(previous)) renameSync(previous, dir);
+    throw error;
+  }
+}
+
+/** Replaces one file: written beside it, then renamed over it. */
+export function writeFileAtomically(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const staging = join(dirname(path), `.${relative(dirname(path), path)}.staging-${process.pid}`);
+  try {
+    writeFileSync(staging, content);
+    renameSync(staging, path);
+  } catch (error) {
+    rmSync(staging, { force: true });
     throw error;
   }
 }

@@ -6,8 +6,9 @@ import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
 import type { AppSettings } from './app-settings.ts';
 import { type ResourceSpec, type ServiceName, type ServiceSpec, services } from './catalog.ts';
 
-export const environments = ['dev', 'staging', 'production'] as const;
-export type Environment = (typeof environments)[number];
+/** An environment's name is its folder under overlays/; see environments.ts. */
+export type Environment = string;
+export const environmentNamePattern = '^[a-z][a-z0-9-]{0,30}[a-z0-9]$';
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 
 export interface ServiceEnvConfig {
@@ -76,11 +77,15 @@ function serviceSchema(spec: ServiceSpec): SchemaObject {
       pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$',
       description: 'a release version such as 1.4.2',
     },
-    resources: resourcesSchema,
+    resources: {
+      ...resourcesSchema,
+      description: `requests and limits that replace ${spec.name}'s defaults`,
+    },
   };
   if (spec.autoscaling) {
     properties.autoscaling = {
       type: 'object',
+      description: 'HorizontalPodAutoscaler bounds (the service autoscales, so it takes no replicas)',
       additionalProperties: false,
       required: ['minReplicas', 'maxReplicas'],
       properties: { minReplicas: bounded(1, 100), maxReplicas: bounded(1, 200) },
@@ -88,22 +93,42 @@ function serviceSchema(spec: ServiceSpec): SchemaObject {
   } else {
     properties.replicas = bounded(1, 50);
   }
-  if (spec.gpuCapable) properties.gpu = { type: 'boolean' };
-  return { type: 'object', additionalProperties: false, required: ['tag'], properties };
+  if (spec.gpuCapable) {
+    properties.gpu = {
+      type: 'boolean',
+      description: 'true: run on a GPU node (adds the gpu-<service> component)',
+    };
+  }
+  return {
+    type: 'object',
+    description: spec.description,
+    additionalProperties: false,
+    required: ['tag'],
+    properties,
+  };
 }
 
 export function envConfigSchema(catalog: readonly ServiceSpec[] = services): SchemaObject {
   return {
+    title: 'NeuraScale environment config (overlays/<env>/env.json)',
     type: 'object',
     additionalProperties: false,
     required: ['environment', 'logLevel', 'zoneSpread', 'services'],
     properties: {
-      $schema: { type: 'string' },
-      environment: { enum: [...environments] },
-      logLevel: { enum: [...logLevels] },
-      zoneSpread: { enum: ['preferred', 'required'] },
+      $schema: { type: 'string', description: 'this schema, for editors: "../env.schema.json"' },
+      environment: {
+        type: 'string',
+        pattern: environmentNamePattern,
+        description: 'the name of the folder under overlays/ that holds this file',
+      },
+      logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
+      zoneSpread: {
+        enum: ['preferred', 'required'],
+        description: 'required: pods of one service must spread over zones (multi-zone clusters only)',
+      },
       app: {
         type: 'object',
+        description: 'application settings that differ from the defaults (application.yaml of every service)',
         additionalProperties: false,
         properties: {
           processing: {
@@ -131,6 +156,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       },
       services: {
         type: 'object',
+        description: 'one entry per catalogued service: image tag, scale, resources, GPU',
         additionalProperties: false,
         required: catalog.map((s) => s.name),
         properties: Object.fromEntries(catalog.map((s) => [s.name, serviceSchema(s)])),

@@ -1,32 +1,72 @@
-// Entry point of the `generate` targets. Renders every requested subtree in memory (env configs are
-// checked first), then either writes them atomically or, with --check, reports how the committed
-// tree differs from what the sources produce.
+// What the `generate` targets write, rendered in memory first (every env config is checked before
+// anything is written), then either written atomically or, with check, compared with what is on disk.
+// Subtrees: `base` (the app tier base), `components` (optional features), `env-schema` (the JSON schema of
+// env.json, for editors) and one per environment.
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appTierBase, buildAppTierBase } from './base.ts';
-import { diffTree, type FileTree, renderUnit, writeTreeAtomically } from './emitter.ts';
-import { type Environment, environments, loadEnvConfig } from './env-config.ts';
+import { services } from './catalog.ts';
+import { buildComponents, componentsDir } from './components.ts';
+import {
+  diffFile,
+  diffTree,
+  type FileTree,
+  renderDirs,
+  writeFileAtomically,
+  writeTreeAtomically,
+} from './emitter.ts';
+import { envConfigSchema, loadEnvConfig } from './env-config.ts';
+import { envConfigPath, environments } from './environments.ts';
 import { buildOverlay } from './overlay.ts';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-export type Subtree = 'base' | Environment;
-export const subtrees: readonly Subtree[] = ['base', ...environments];
+export type Subtree = string;
+export const fixedSubtrees = ['base', 'components', 'env-schema'] as const;
 
-export function envConfigPath(env: Environment, root = repoRoot): string {
-  return join(root, 'overlays', env, 'env.json');
+/** Every subtree of the workspace at `root`: the fixed ones, then its environments. */
+export function subtrees(root = repoRoot): Subtree[] {
+  return [...fixedSubtrees, ...environments(root)];
 }
 
-export function subtreeDir(subtree: Subtree): string {
-  return subtree === 'base' ? appTierBase : `overlays/${subtree}`;
+export const envSchemaFile = (root = repoRoot) => join(root, 'overlays', 'env.schema.json');
+
+/** One rendered output: a directory replaced as a whole, or a single file. */
+type Output = { kind: 'dir'; path: string; tree: FileTree } | { kind: 'file'; path: string; content: string };
+
+export function renderEnvSchema(): string {
+  const schema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $comment: 'Generated from packages/core/src/env-config.ts by `nx run core:generate`: do not edit.',
+    ...envConfigSchema(services),
+  };
+  return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
-export function renderSubtree(subtree: Subtree, root = repoRoot): FileTree {
-  if (subtree === 'base') return renderUnit(buildAppTierBase(), { resources: [] });
-  const file = envConfigPath(subtree, root);
-  const config = loadEnvConfig(file, relative(root, file), subtree);
-  const overlay = buildOverlay(config);
-  const images = overlay.images.length > 0 ? { images: overlay.images } : {};
-  return renderUnit(overlay, { resources: [`../../${appTierBase}`], ...images }, true);
+function render(subtree: Subtree, root: string, out: string): Output {
+  switch (subtree) {
+    case 'base':
+      return { kind: 'dir', path: join(out, appTierBase), tree: renderDirs(buildAppTierBase(services)) };
+    case 'components':
+      return { kind: 'dir', path: join(out, componentsDir), tree: renderDirs(buildComponents(services)) };
+    case 'env-schema':
+      return { kind: 'file', path: envSchemaFile(root), content: renderEnvSchema() };
+    default: {
+      const file = envConfigPath(subtree, root);
+      const config = loadEnvConfig(file, relative(root, file), subtree);
+      const dir = join(out, 'overlays', subtree);
+      const overlay = buildOverlay(config, {
+        base: relative(dir, join(out, appTierBase)),
+        components: relative(dir, join(out, componentsDir)),
+      });
+      return { kind: 'dir', path: dir, tree: renderDirs(new Map([['', overlay]])) };
+    }
+  }
+}
+
+/** A subtree's files in memory (paths relative to its directory). */
+export function renderSubtree(subtree: Subtree, root = repoRoot, out = join(root, 'generated')): FileTree {
+  const output = render(subtree, root, out);
+  return output.kind === 'dir' ? output.tree : new Map([['', output.content]]);
 }
 
 export interface GenerateOptions {
@@ -38,9 +78,21 @@ export interface GenerateOptions {
 
 /** Returns the problems found in check mode (empty when up to date); throws on invalid input. */
 export function generate({ out, only, check, root = repoRoot }: GenerateOptions): string[] {
+  const known = subtrees(root);
+  const unknown = only.filter((s) => !known.includes(s));
+  if (unknown.length > 0) {
+    throw new Error(`unknown subtree ${unknown.join(', ')} (known: ${known.join(', ')})`);
+  }
   // Render everything before touching the disk: one bad env config must not leave a partial tree.
-  const rendered = only.map((subtree) => [subtree, renderSubtree(subtree, root)] as const);
-  if (check) return rendered.flatMap(([subtree, tree]) => diffTree(join(out, subtreeDir(subtree)), tree));
-  for (const [subtree, tree] of rendered) writeTreeAtomically(join(out, subtreeDir(subtree)), tree);
+  const outputs = only.map((subtree) => render(subtree, root, out));
+  if (check) {
+    return outputs.flatMap((o) =>
+      o.kind === 'dir' ? diffTree(o.path, o.tree) : diffFile(o.path, o.content),
+    );
+  }
+  for (const o of outputs) {
+    if (o.kind === 'dir') writeTreeAtomically(o.path, o.tree);
+    else writeFileAtomically(o.path, o.content);
+  }
   return [];
 }

@@ -2,5 +2,6 @@
 // the committed Kustomize trees.
 export * from './catalog.ts';
 export * from './env-config.ts';
+export * from './environments.ts';
 export * from './generate.ts';
 export * from './platform.ts';

@@ -1,14 +1,15 @@
 // An environment overlay: strategic-merge patches against the base that state only what the
-// environment's config changes, plus Kustomize `images` for tags and merged app config.
+// environment's config changes, Kustomize `images` for tags, the merged app config, and the components
+// (optional features) the environment turns on.
 import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscalerSpec';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './app-settings.ts';
-import type { KustomizeUnit } from './base.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
-import { configMapGenerator, configSourcePath } from './config-maps.ts';
+import { enabledComponents } from './components.ts';
+import { applicationFile, configMapGenerator } from './config-maps.ts';
 import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
-import type { ImageOverride } from './kustomization.ts';
+import { type ImageOverride, type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { versionLabel } from './labels.ts';
 import { platform } from './platform.ts';
 import type { KubeObject } from './resource-set.ts';
@@ -22,10 +23,6 @@ export type PatchOf<T> = {
       ? PatchOf<NonNullable<T[K]>>
       : T[K];
 };
-
-export interface OverlayUnit extends KustomizeUnit {
-  images: ImageOverride[];
-}
 
 const baseLogLevel = 'info';
 
@@ -45,25 +42,20 @@ function sameResources(a: ResourceSpec, b: ResourceSpec): boolean {
 function containerPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConfig): PatchOf<IContainer> {
   const resources =
     service.resources && !sameResources(service.resources, spec.resources) ? service.resources : undefined;
-  const gpuLimit = service.gpu ? { [platform.gpu.resource]: '1' } : {};
-  const limits = { ...(resources?.limits ?? {}), ...gpuLimit };
   return {
     name: spec.name,
     env: [
       { name: 'ENVIRONMENT', value: env.environment },
       ...(env.logLevel !== baseLogLevel ? [{ name: 'LOG_LEVEL', value: env.logLevel }] : []),
     ],
-    ...(resources || service.gpu
-      ? { resources: { ...(resources ? { requests: { ...resources.requests } } : {}), limits } }
+    ...(resources
+      ? { resources: { requests: { ...resources.requests }, limits: { ...resources.limits } } }
       : {}),
   };
 }
 
 function podSpecPatch(spec: ServiceSpec, env: EnvConfig, service: ServiceEnvConfig): PatchOf<IPodSpec> {
   return {
-    ...(service.gpu
-      ? { runtimeClassName: platform.gpu.runtimeClassName, tolerations: [{ ...platform.gpu.toleration }] }
-      : {}),
     // The whole list: its merge keys include whenUnsatisfiable, so a partial entry would be added, not merged.
     ...(env.zoneSpread === 'required'
       ? { topologySpreadConstraints: topologySpread(spec, 'DoNotSchedule') }
@@ -106,7 +98,21 @@ function autoscalerPatch(spec: ServiceSpec, service: ServiceEnvConfig): KubeObje
   return { ...objectRef('HorizontalPodAutoscaler', 'autoscaling/v2', spec.name), spec: patch } as KubeObject;
 }
 
-export function buildOverlay(env: EnvConfig, catalog: readonly ServiceSpec[] = services): OverlayUnit {
+/** Where an environment's merged application.yaml of a service sits in its overlay. */
+export function configSourcePath(spec: ServiceSpec): string {
+  return `config/${spec.name}.${applicationFile}`;
+}
+
+/**
+ * An environment's overlay, given where the app tier base and the components directory are relative to
+ * it: patches that state only what the environment changes, `images` for the tags, the merged app config,
+ * and the components it turns on.
+ */
+export function buildOverlay(
+  env: EnvConfig,
+  paths: { base: string; components: string },
+  catalog: readonly ServiceSpec[] = services,
+): KustomizeDir {
   const settings = mergeSettings(env);
   const patches: KubeObject[] = [];
   const images: ImageOverride[] = [];
@@ -117,12 +123,14 @@ export function buildOverlay(env: EnvConfig, catalog: readonly ServiceSpec[] = s
     if (hpa) patches.push(hpa);
     if (service.tag !== platform.baseImageTag) images.push({ name: imageName(spec), newTag: service.tag });
   }
-  return {
-    objects: patches,
+  return kustomizeDir({
+    directories: [paths.base],
+    components: enabledComponents(env, catalog).map((name) => `${paths.components}/${name}`),
+    patches,
     images,
-    configMapGenerator: catalog.map((spec) => configMapGenerator(spec, 'merge')),
+    configMapGenerator: catalog.map((spec) => configMapGenerator(spec, configSourcePath(spec), 'merge')),
     dataFiles: new Map(
       catalog.map((spec) => [configSourcePath(spec), renderApplicationYaml(spec, settings, env.environment)]),
     ),
-  };
+  });
 }

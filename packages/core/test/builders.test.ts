@@ -6,9 +6,30 @@ import { ResourceSet } from '../src/resource-set.ts';
 import { terminationGracePeriodSeconds } from '../src/workloads.ts';
 
 type Json = Record<string, any>;
-const objects = buildAppTierBase().objects.map((o) => JSON.parse(JSON.stringify(o)) as Json);
+const base = buildAppTierBase();
+const objects = [...base.values()]
+  .flatMap((dir) => dir.objects)
+  .map((o) => JSON.parse(JSON.stringify(o)) as Json);
 const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 const workloadOf = (s: ServiceSpec) => find(s.kind, s.name) as Json;
+
+describe('app tier base layout', () => {
+  it('keeps the tier objects at the top and each service in its own folder with its config', () => {
+    expect([...base.keys()].sort()).toEqual(['', ...services.map((s) => s.name)].sort());
+    const top = base.get('') as NonNullable<ReturnType<typeof base.get>>;
+    expect(top.objects.map((o) => o.kind).sort()).toEqual(['Namespace', 'NetworkPolicy', 'NetworkPolicy']);
+    expect(top.directories).toEqual(services.map((s) => s.name).sort());
+    for (const s of services) {
+      const dir = base.get(s.name);
+      expect(
+        dir?.objects.every((o) => JSON.stringify(o).includes(s.name)),
+        s.name,
+      ).toBe(true);
+      expect(dir?.configMapGenerator.map((g) => g.name)).toEqual([`${s.name}-config`]);
+      expect([...(dir?.dataFiles.keys() ?? [])]).toEqual(['application.yaml']);
+    }
+  });
+});
 
 describe('service catalog', () => {
   it.each(services)('$name: probes use a declared port, scaling is HPA xor replicas, calls resolve', (s) => {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EnvConfigError, environments, parseEnvConfig } from '../src/env-config.ts';
-import { envConfigPath } from '../src/generate.ts';
+import { EnvConfigError, parseEnvConfig } from '../src/env-config.ts';
+import { envConfigPath, environments } from '../src/environments.ts';
+import { envSchemaFile, renderEnvSchema, repoRoot } from '../src/generate.ts';
 
-const devText = readFileSync(envConfigPath('dev'), 'utf8');
+const devText = readFileSync(envConfigPath('dev', repoRoot), 'utf8');
 const file = 'overlays/dev/env.json';
 
 function problemsOf(mutate: (c: any) => void, expected: 'dev' | undefined = 'dev'): string[] {
@@ -20,10 +21,14 @@ function problemsOf(mutate: (c: any) => void, expected: 'dev' | undefined = 'dev
 }
 
 describe('environment config', () => {
-  it.each(environments)('the committed %s config is valid', (env) => {
-    expect(() =>
-      parseEnvConfig(`overlays/${env}/env.json`, readFileSync(envConfigPath(env), 'utf8'), env),
-    ).not.toThrow();
+  it.each(environments(repoRoot))('the committed %s config is valid and names the editor schema', (env) => {
+    const text = readFileSync(envConfigPath(env, repoRoot), 'utf8');
+    expect(() => parseEnvConfig(`overlays/${env}/env.json`, text, env)).not.toThrow();
+    expect(JSON.parse(text).$schema).toBe('../env.schema.json');
+  });
+
+  it('the committed editor schema is the one ajv checks against (overlays/env.schema.json)', () => {
+    expect(readFileSync(envSchemaFile(), 'utf8')).toBe(renderEnvSchema());
   });
 
   it('names the path and the allowed values of a bad enum', () => {

@@ -25,10 +25,16 @@ const snapshot = (dir: string): Record<string, string> =>
   );
 
 describe('emitter', () => {
-  it('sorts keys at every depth and starts with the header line', () => {
-    const text = toYaml({ kind: 'X', apiVersion: 'v1', metadata: { name: 'b', labels: { z: '1', a: '2' } } });
+  it('puts apiVersion, kind and metadata first, sorts every other key at every depth, starts with the header', () => {
+    const text = toYaml({
+      spec: { z: 1, kind: 'Ref', a: 2 },
+      metadata: { name: 'b', labels: { z: '1', a: '2' } },
+      kind: 'X',
+      data: 'd',
+      apiVersion: 'v1',
+    });
     expect(text).toBe(
-      `${header}apiVersion: v1\nkind: X\nmetadata:\n  labels:\n    a: "2"\n    z: "1"\n  name: b\n`,
+      `${header}apiVersion: v1\nkind: X\nmetadata:\n  labels:\n    a: "2"\n    z: "1"\n  name: b\ndata: d\nspec:\n  kind: Ref\n  a: 2\n  z: 1\n`,
     );
     expect(header.split('\n')).toHaveLength(2);
   });
@@ -36,30 +42,30 @@ describe('emitter', () => {
 
 describe('generate', () => {
   it('is byte-identical on rerun', () => {
-    generate({ out: out(), only: subtrees, check: false, root: work });
+    generate({ out: out(), only: subtrees(work), check: false, root: work });
     const first = snapshot(out());
-    generate({ out: out(), only: subtrees, check: false, root: work });
+    generate({ out: out(), only: subtrees(work), check: false, root: work });
     expect(snapshot(out())).toEqual(first);
     expect(Object.keys(first).length).toBeGreaterThan(50);
   });
 
   it('removes stale files and check mode reports drift', () => {
-    generate({ out: out(), only: subtrees, check: false, root: work });
+    generate({ out: out(), only: subtrees(work), check: false, root: work });
     const stale = join(out(), 'overlays', 'dev', 'patches', 'deployment-gone.yaml');
     writeFileSync(stale, 'x');
-    const edited = join(out(), 'base', 'neural-engine', 'service-api-gateway.yaml');
+    const edited = join(out(), 'base', 'neural-engine', 'api-gateway', 'service-api-gateway.yaml');
     writeFileSync(edited, `${readFileSync(edited, 'utf8')}# hand edit\n`);
-    expect(generate({ out: out(), only: subtrees, check: true, root: work })).toEqual([
+    expect(generate({ out: out(), only: subtrees(work), check: true, root: work })).toEqual([
       `differs: ${edited}`,
       `stale: ${stale}`,
     ]);
-    generate({ out: out(), only: subtrees, check: false, root: work });
+    generate({ out: out(), only: subtrees(work), check: false, root: work });
     expect(existsSync(stale)).toBe(false);
-    expect(generate({ out: out(), only: subtrees, check: true, root: work })).toEqual([]);
+    expect(generate({ out: out(), only: subtrees(work), check: true, root: work })).toEqual([]);
   });
 
   it('leaves the previous tree untouched when an env config is invalid', () => {
-    generate({ out: out(), only: subtrees, check: false, root: work });
+    generate({ out: out(), only: subtrees(work), check: false, root: work });
     const before = snapshot(out());
     const config = join(work, 'overlays', 'staging', 'env.json');
     writeFileSync(config, readFileSync(config, 'utf8').replace('"logLevel": "info"', '"logLevel": "loud"'));
@@ -68,7 +74,9 @@ describe('generate', () => {
       join(work, 'overlays', 'dev', 'env.json'),
       readFileSync(join(work, 'overlays', 'dev', 'env.json'), 'utf8').replace('"debug"', '"info"'),
     );
-    expect(() => generate({ out: out(), only: subtrees, check: false, root: work })).toThrow(EnvConfigError);
+    expect(() => generate({ out: out(), only: subtrees(work), check: false, root: work })).toThrow(
+      EnvConfigError,
+    );
     expect(snapshot(out())).toEqual(before);
     expect(readdirSync(join(out(), 'overlays')).sort()).toEqual(['dev', 'production', 'staging']);
   });
@@ -76,6 +84,6 @@ describe('generate', () => {
 
 describe('committed generated/ (golden)', () => {
   it('equals what the sources produce', () => {
-    expect(generate({ out: join(repoRoot, 'generated'), only: subtrees, check: true })).toEqual([]);
+    expect(generate({ out: join(repoRoot, 'generated'), only: subtrees(), check: true })).toEqual([]);
   });
 });

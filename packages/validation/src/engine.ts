@@ -24,6 +24,10 @@ export interface EngineResult {
   findings: Finding[];
   suppressed: Finding[];
   objects: number;
+  /** What was validated (paths or a stream's name), for the summary line. */
+  inputs?: string[];
+  /** Which engines ran, with the Kubernetes versions where they matter, for the summary line. */
+  engines?: string[];
 }
 
 export const suppressPrefix = 'validation.neurascale.io/suppress-';
@@ -176,6 +180,8 @@ function refKey(ref: ObjectRef): string {
 }
 
 export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResult {
+  const versions = versionsOf(options).join(' ');
+  const engines = [`schema ${versions}`, `pss ${versions}`, 'rego', 'graph'];
   const graph = new ManifestGraph(docs);
   const findings = [
     ...schemaFindings(docs, options),
@@ -183,5 +189,5 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
     ...regoFindings(docs),
     ...runGraphRules(graph).map((v) => finding(v.doc, v.rule, v.message, v.field)),
   ];
-  return applySuppressions(docs, findings);
+  return { ...applySuppressions(docs, findings), engines };
 }

@@ -151,13 +151,22 @@ function isKustomization(dir: string): boolean {
   return kustomizationFiles.some((f) => existsSync(join(dir, f)));
 }
 
+/** A Kustomize Component only applies inside an overlay that lists it; it cannot be built alone. */
+function isComponent(dir: string): boolean {
+  const file = kustomizationFiles.map((f) => join(dir, f)).find((f) => existsSync(f));
+  return file !== undefined && /^kind:\s*Component\s*$/m.test(readFileSync(file, 'utf8'));
+}
+
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .flatMap((entry) => {
       const path = join(dir, entry.name);
       if (entry.name.startsWith('.')) return [];
-      if (entry.isDirectory()) return isKustomization(path) ? [path] : walk(path);
+      if (entry.isDirectory()) {
+        if (isComponent(path)) return [];
+        return isKustomization(path) ? [path] : walk(path);
+      }
       return manifestFile.test(entry.name) ? [path] : [];
     });
 }

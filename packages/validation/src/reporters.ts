@@ -29,15 +29,20 @@ export function text(result: EngineResult): string {
       if (f.fix) lines.push(`          fix: ${f.fix}`);
     }
   }
-  const { errors, warnings } = counts(result.findings);
-  lines.push(
-    `${result.objects} object(s): ${errors} error(s), ${warnings} warning(s), ${result.suppressed.length} suppressed`,
-  );
+  lines.push(summaryLine(result));
   return `${lines.join('\n')}\n`;
 }
 
+/** One line: what was validated, the counts, and which engines ran. */
+export function summaryLine(result: EngineResult): string {
+  const { errors, warnings } = counts(result.findings);
+  const what = result.inputs && result.inputs.length > 0 ? `${result.inputs.join(', ')}: ` : '';
+  const engines = result.engines && result.engines.length > 0 ? ` [${result.engines.join('; ')}]` : '';
+  return `${what}${result.objects} object(s): ${errors} error(s), ${warnings} warning(s), ${result.suppressed.length} suppressed${engines}`;
+}
+
 export function json(result: EngineResult): string {
-  return `${JSON.stringify({ summary: { objects: result.objects, ...counts(result.findings), suppressed: result.suppressed.length }, findings: result.findings, suppressed: result.suppressed }, null, 2)}\n`;
+  return `${JSON.stringify({ summary: { objects: result.objects, ...counts(result.findings), suppressed: result.suppressed.length, inputs: result.inputs ?? [], engines: result.engines ?? [] }, findings: result.findings, suppressed: result.suppressed }, null, 2)}\n`;
 }
 
 function sourceFile(source: string): { uri: string; line?: number } {

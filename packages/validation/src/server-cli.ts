@@ -26,6 +26,8 @@ export async function validateOnServer(
       findings: [...loaded.findings, ...rejected, ...access.findings],
       suppressed: [],
       objects: docs.length,
+      inputs: [path],
+      engines: ['server dry-run', 'rbac access'],
     };
   } finally {
     await cp.stop();

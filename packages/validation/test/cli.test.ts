@@ -50,7 +50,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('validate-manifests', () => {
   it('exits 0 on a clean manifest set and 1 on an error', () => {
-    expect(run(file('good.yaml', good)).code).toBe(0);
+    const ok = run(file('good.yaml', good));
+    expect(ok.code).toBe(0);
+    // The one summary line: what, the counts, and which engines ran at which Kubernetes versions.
+    expect(ok.out.trim().split('\n').at(-1)).toMatch(
+      /good\.yaml: 1 object\(s\): 0 error\(s\), 0 warning\(s\), 0 suppressed \[schema v1\.\d+\.\d+ v1\.\d+\.\d+; pss v1\.\d+\.\d+ v1\.\d+\.\d+; rego; graph\]$/,
+    );
     const { code, findings: f } = findings(file('pod.yaml', badPod));
     expect(code).toBe(1);
     expect(f.map((x) => x.rule)).toContain('pss-restricted');
@@ -132,6 +137,22 @@ describe('validate-manifests', () => {
       rule: 'input-invalid',
       message: expect.stringContaining('kustomize build'),
     });
+  });
+
+  it('skips a Kustomize Component when walking (it only builds inside an overlay) but refuses it named alone', () => {
+    const tree = join(dir, 'with-component');
+    const component = join(tree, 'components', 'feature');
+    mkdirSync(component, { recursive: true });
+    writeFileSync(join(tree, 'cm.yaml'), good);
+    writeFileSync(
+      join(component, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  - path: p.yaml\n',
+    );
+    writeFileSync(join(component, 'p.yaml'), good.replace('"1"', '"2"'));
+    const walked = findings(tree);
+    expect(walked.code).toBe(0);
+    expect(walked.summary.objects).toBe(1);
+    expect(findings(component).findings[0]).toMatchObject({ rule: 'input-invalid' });
   });
 
   it('honours a suppression with a reason and flags one without', () => {

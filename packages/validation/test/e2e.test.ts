@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environments, generate, services, subtrees } from '@neurascale/core';
+import { environments, generate, repoRoot, services, subtrees } from '@neurascale/core';
 import { readToolVersions } from '@neurascale/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocuments } from '../src/inputs.ts';
@@ -16,12 +16,13 @@ const rendered = new Map<string, string>();
 
 beforeAll(() => {
   out = mkdtempSync(join(tmpdir(), 'e2e-'));
-  generate({ out, only: subtrees, check: false });
-  for (const env of environments) rendered.set(env, kustomizeBuild(join(out, 'overlays', env)));
+  // The manifests only: the env schema belongs to the workspace, not to an output directory.
+  generate({ out, only: subtrees().filter((s) => s !== 'env-schema'), check: false });
+  for (const env of environments(repoRoot)) rendered.set(env, kustomizeBuild(join(out, 'overlays', env)));
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-describe.each(environments)('%s overlay', (env) => {
+describe.each(environments(repoRoot))('%s overlay', (env) => {
   it('validates clean for every Kubernetes version of the matrix', () => {
     const result = validatePaths([join(out, 'overlays', env)]);
     expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);

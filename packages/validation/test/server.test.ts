@@ -3,7 +3,7 @@
 // One control plane serves the whole file; every case gets its own namespace.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { environments } from '@neurascale/core';
+import { environments as environmentsIn } from '@neurascale/core';
 import { readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { type ControlPlane, startControlPlane } from '@neurascale/toolchain/controlplane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,8 @@ import { kustomizeBuild } from '../src/kustomize.ts';
 import { checkPodSecurity } from '../src/pod-security.ts';
 import { loadPssFixtures } from '../src/pss-fixtures.ts';
 import { accessMatrix, dryRun, prepare } from '../src/server.ts';
+
+const environments = environmentsIn(repoRoot);
 
 let cp: ControlPlane;
 

@@ -13,10 +13,17 @@ function main(argv: string[]): number {
       check: { type: 'boolean', default: false },
     },
   });
-  const only = (values.only ?? [...subtrees]) as Subtree[];
-  const unknown = only.filter((s) => !subtrees.includes(s));
+  let known: Subtree[];
+  try {
+    known = subtrees();
+  } catch (error) {
+    console.error(`generate: ${(error as Error).message}\nNothing was written.`);
+    return 1;
+  }
+  const only = values.only ?? known;
+  const unknown = only.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
-    console.error(`generate: unknown --only ${unknown.join(', ')} (allowed: ${subtrees.join(', ')})`);
+    console.error(`generate: unknown --only ${unknown.join(', ')} (allowed: ${known.join(', ')})`);
     return 2;
   }
   try {
