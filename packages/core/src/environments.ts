@@ -4,8 +4,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentNamePattern } from './env-config.ts';
 
-/** Names that are output subtrees of their own and cannot be environments. */
-export const reservedNames = ['base', 'components', 'env-schema'];
+/** The output subtrees besides the environments; their names cannot name an environment. */
+export const fixedSubtrees = ['base', 'components', 'env-schema'] as const;
+const reservedNames: readonly string[] = fixedSubtrees;
 
 export function envConfigPath(env: string, root: string): string {
   return join(root, 'overlays', env, 'env.json');

@@ -16,12 +16,11 @@ import {
   writeTreeAtomically,
 } from './emitter.ts';
 import { envConfigSchema, loadEnvConfig } from './env-config.ts';
-import { envConfigPath, environments } from './environments.ts';
+import { envConfigPath, environments, fixedSubtrees } from './environments.ts';
 import { buildOverlay } from './overlay.ts';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 export type Subtree = string;
-export const fixedSubtrees = ['base', 'components', 'env-schema'] as const;
 
 /** Every subtree of the workspace at `root`: the fixed ones, then its environments. */
 export function subtrees(root = repoRoot): Subtree[] {

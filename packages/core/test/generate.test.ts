@@ -82,6 +82,23 @@ describe('generate', () => {
   });
 });
 
+describe('components', () => {
+  it('an environment lists the GPU component of each service it runs on a GPU, and one with the GPU off has nothing of it', () => {
+    generate({ out: out(), only: subtrees(work), check: false, root: work });
+    const production = snapshot(join(out(), 'overlays', 'production'));
+    expect(production['/kustomization.yaml']).toContain(
+      'components:\n  - ../../components/gpu-ml-pipeline\n  - ../../components/gpu-neural-processor\n',
+    );
+    const dev = Object.values(snapshot(join(out(), 'overlays', 'dev'))).join('\n');
+    expect(dev).not.toMatch(/components|nvidia/);
+    const component = snapshot(join(out(), 'components', 'gpu-ml-pipeline'));
+    expect(component['/kustomization.yaml']).toContain('kind: Component\n');
+    expect(component['/patches/deployment-ml-pipeline.yaml']).toMatch(
+      /nvidia\.com\/gpu: "1"[\s\S]*runtimeClassName: nvidia/,
+    );
+  });
+});
+
 describe('committed generated/ (golden)', () => {
   it('equals what the sources produce', () => {
     expect(generate({ out: join(repoRoot, 'generated'), only: subtrees(), check: true })).toEqual([]);
