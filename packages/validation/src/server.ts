@@ -57,14 +57,77 @@ async function applyForReal(cp: ControlPlane, objects: Json[], what: string): Pr
   if (result.code !== 0) throw failed(`applying ${what}`, result);
 }
 
+/**
+ * The names of the CRDs in a `kubectl get crd -o json` answer (one object or a List) whose Established
+ * condition is True. A CRD whose status the server has not written yet (no status, no conditions) is simply
+ * not established yet: waiting must not race that first status write.
+ */
+export function establishedCrds(answer: unknown): Set<string> {
+  const data = obj(answer);
+  const items = data.kind === 'List' ? arr(data.items) : [data];
+  return new Set(
+    items
+      .filter((crd) =>
+        arr(obj(crd.status).conditions).some((c) => c.type === 'Established' && c.status === 'True'),
+      )
+      .map((crd) => String(obj(crd.metadata).name)),
+  );
+}
+
+/** The `resource.group` names that discovery serves, from `kubectl api-resources -o name`. */
+export function servedResources(stdout: string): Set<string> {
+  return new Set(
+    stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+}
+
+const pollMs = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `remaining` (what is not ready yet) until it is empty; past the deadline, names what is missing. */
+async function pollUntil(state: string, deadline: number, remaining: () => Promise<string[]>): Promise<void> {
+  for (;;) {
+    const left = await remaining();
+    if (left.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(`CustomResourceDefinitions not ${state} in time: ${left.join(', ')}`);
+    }
+    await sleep(pollMs);
+  }
+}
+
+/**
+ * Waits until every CRD is Established and then served by discovery, by polling both. A condition the
+ * server has not written yet reads as "not yet", so the wait cannot race the CRD's first status write the
+ * way `kubectl wait --for=condition=Established` did.
+ */
+export async function waitUntilServed(cp: ControlPlane, crds: Json[], timeoutMs = 60_000): Promise<void> {
+  if (crds.length === 0) return;
+  const names = crds.map((crd) => String(obj(crd.metadata).name)).sort();
+  const deadline = Date.now() + timeoutMs;
+  await pollUntil('Established', deadline, async () => {
+    const answer = await cp.kubectl(['get', 'crd', ...names, '-o', 'json']);
+    if (answer.code !== 0) return names;
+    const established = establishedCrds(JSON.parse(answer.stdout));
+    return names.filter((name) => !established.has(name));
+  });
+  // A CRD named <plural>.<group> is served as the resource <plural>.<group>.
+  await pollUntil('served by discovery', deadline, async () => {
+    const answer = await cp.kubectl(['api-resources', '-o', 'name']);
+    if (answer.code !== 0) return names;
+    const served = servedResources(answer.stdout);
+    return names.filter((name) => !served.has(name));
+  });
+}
+
 /** Installs CRDs, namespaces (those of the set with their labels, and any other one referenced) and RBAC. */
 export async function prepare(cp: ControlPlane, docs: Doc[]): Promise<void> {
   const crds = crdsFor(docs);
   await applyForReal(cp, crds, 'CustomResourceDefinitions');
-  if (crds.length > 0) {
-    const wait = await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-    if (wait.code !== 0) throw failed('waiting for CRDs', wait);
-  }
+  await waitUntilServed(cp, crds);
   const declared = new Set(docs.filter((d) => d.ref.kind === 'Namespace').map((d) => d.ref.name));
   const referenced = [
     ...new Set(docs.map(namespaceOf).filter((ns) => ns && ns !== 'default' && !declared.has(ns))),

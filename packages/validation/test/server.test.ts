@@ -1,7 +1,8 @@
 // The server tier against a real kube-apiserver: the server rules on their fixtures, known-bad objects
 // the server must refuse, and the Pod Security checker against the server's own admission (differential).
 // One control plane serves the whole file; every case gets its own namespace.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environments as environmentsIn } from '@neurascale/core';
 import { readToolVersions, repoRoot } from '@neurascale/toolchain';
@@ -14,6 +15,7 @@ import { kustomizeBuild } from '../src/kustomize.ts';
 import { checkPodSecurity } from '../src/pod-security.ts';
 import { loadPssFixtures } from '../src/pss-fixtures.ts';
 import { accessMatrix, dryRun, prepare } from '../src/server.ts';
+import { validateOnServer } from '../src/server-cli.ts';
 
 const environments = environmentsIn(repoRoot);
 
@@ -211,4 +213,28 @@ describe('Pod Security: our checker against the server admission', () => {
       `PSS differential on rendered pods: ${pods.length}/${pods.length} admitted by the server and passed by the checker`,
     );
   }, 300_000);
+});
+
+describe('a fresh control plane and a custom resource (the CRD is installed and served in the same run)', () => {
+  it('validate-server on a lone Gateway API HTTPRoute ends with a verdict, never a tool error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lone-route-'));
+    try {
+      const file = join(dir, 'route.yaml');
+      writeFileSync(
+        file,
+        `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: web}
+spec:
+  parentRefs: [{name: public, namespace: gateways}]
+  rules: [{backendRefs: [{name: api, port: 80}]}]
+`,
+      );
+      const result = await validateOnServer(file);
+      expect(result.objects).toBe(1);
+      expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
