@@ -53,6 +53,30 @@ function emptyFinding(source: string, message: string): Finding {
   return catalogued({ source, object: {}, rule: 'input-empty', message });
 }
 
+/**
+ * The dotted path of the first key or string that is not well-formed Unicode (a YAML "\ud800" escape can
+ * write one), or undefined. Such text cannot reach the API server, nor the tools that read JSON.
+ */
+export function illFormedAt(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = illFormedAt(item, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!key.isWellFormed()) return path ? `a key under ${path}` : 'a top-level key';
+      const found = illFormedAt(item, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Parses a YAML (or JSON) stream; every document that is not a Kubernetes object becomes a finding. */
 export function parseDocuments(text: string, source: string): LoadResult {
   const docs: Doc[] = [];
@@ -87,28 +111,41 @@ export function parseDocuments(text: string, source: string): LoadResult {
       return;
     }
     if (value === null || value === undefined) return; // empty document between separators
-    if (typeof value !== 'object' || Array.isArray(value)) {
+    const illFormed = illFormedAt(value);
+    if (illFormed !== undefined) {
       findings.push(
-        inputFinding(source, `${where}: is a ${Array.isArray(value) ? 'list' : typeof value}, not an object`),
+        inputFinding(
+          source,
+          `${where}: ${illFormed || 'the document'} holds an unpaired UTF-16 surrogate, which is not valid Unicode`,
+        ),
       );
       return;
     }
-    const object = value as Json;
-    if (object.kind === 'List' && Array.isArray(object.items)) {
-      for (const item of object.items) {
-        if (item && typeof item === 'object' && !Array.isArray(item))
-          docs.push({ source, line, object: item as Json, ref: refOf(item as Json) });
+    const accept = (item: unknown, what: string) => {
+      if (!item || typeof item !== 'object' || Array.isArray(item)) {
+        findings.push(
+          inputFinding(
+            source,
+            `${what}: is ${item === null ? 'null' : Array.isArray(item) ? 'a list' : `a ${typeof item}`}, not an object`,
+          ),
+        );
+        return;
       }
+      const ref = refOf(item as Json);
+      const missing = (['apiVersion', 'kind'] as const).filter((k) => !ref[k]);
+      if (missing.length > 0 || !ref.name) {
+        const fields = [...missing, ...(ref.name ? [] : ['metadata.name'])];
+        findings.push(inputFinding(source, `${what}: missing ${fields.join(', ')}`, ref));
+        return;
+      }
+      docs.push({ source, line, object: item as Json, ref });
+    };
+    const list = value as Json;
+    if (list.kind === 'List' && Array.isArray(list.items)) {
+      list.items.forEach((item, i) => accept(item, `${where} items[${i}]`));
       return;
     }
-    const ref = refOf(object);
-    const missing = (['apiVersion', 'kind'] as const).filter((k) => !ref[k]);
-    if (missing.length > 0 || !ref.name) {
-      const fields = [...missing, ...(ref.name ? [] : ['metadata.name'])];
-      findings.push(inputFinding(source, `${where}: missing ${fields.join(', ')}`, ref));
-      return;
-    }
-    docs.push({ source, line, object, ref });
+    accept(value, where);
   });
   if (docs.length === 0 && findings.length === 0) {
     findings.push(emptyFinding(source, 'contains no Kubernetes objects'));
