@@ -1,9 +1,8 @@
 // The only module that formats and writes files. Output is deterministic: apiVersion, kind and metadata
-// first, every other key sorted; one object per file, named from kind and name; a one-line header. A tree
-// is rendered fully in memory first and then swapped in with renames, so a failed run never leaves a
-// half-written directory.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// first, every other key sorted; one object per file, named from kind and name; a one-line header. Trees
+// are rendered fully in memory; atomic-write.ts swaps them in.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { isScalar, type Pair, stringify } from 'yaml';
 import { type KustomizeDir, kustomization } from './kustomization.ts';
 import type { KubeObject } from './resource-set.ts';
@@ -116,40 +115,4 @@ export function diffTree(dir: string, tree: FileTree): string[] {
 export function diffFile(path: string, content: string): string[] {
   if (!existsSync(path)) return [`missing: ${path}`];
   return readFileSync(path, 'utf8') === content ? [] : [`differs: ${path}`];
-}
-
-/** Replaces `dir` with exactly `tree`: written beside it, then swapped in; stale files disappear. */
-export function writeTreeAtomically(dir: string, tree: FileTree): void {
-  const parent = dirname(dir);
-  mkdirSync(parent, { recursive: true });
-  const staging = join(parent, `.${relative(parent, dir)}.staging-${process.pid}`);
-  const previous = join(parent, `.${relative(parent, dir)}.previous-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  try {
-    for (const [path, content] of tree) {
-      const target = join(staging, path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, content);
-    }
-    if (existsSync(dir)) renameSync(dir, previous);
-    renameSync(staging, dir);
-    rmSync(previous, { recursive: true, force: true });
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(dir) && existsSync(previous)) renameSync(previous, dir);
-    throw error;
-  }
-}
-
-/** Replaces one file: written beside it, then renamed over it. */
-export function writeFileAtomically(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const staging = join(dirname(path), `.${relative(dirname(path), path)}.staging-${process.pid}`);
-  try {
-    writeFileSync(staging, content);
-    renameSync(staging, path);
-  } catch (error) {
-    rmSync(staging, { force: true });
-    throw error;
-  }
 }

@@ -4,17 +4,11 @@
 // env.json, for editors) and one per environment.
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Output, type WriteIo, withLock, writeOutputs } from './atomic-write.ts';
 import { appTierBase, buildAppTierBase } from './base.ts';
 import { services } from './catalog.ts';
 import { buildComponents, componentsDir } from './components.ts';
-import {
-  diffFile,
-  diffTree,
-  type FileTree,
-  renderDirs,
-  writeFileAtomically,
-  writeTreeAtomically,
-} from './emitter.ts';
+import { diffFile, diffTree, type FileTree, renderDirs } from './emitter.ts';
 import { envConfigSchema, loadEnvConfig } from './env-config.ts';
 import { envConfigPath, environments, fixedSubtrees } from './environments.ts';
 import { buildOverlay } from './overlay.ts';
@@ -28,9 +22,6 @@ export function subtrees(root = repoRoot): Subtree[] {
 }
 
 export const envSchemaFile = (root = repoRoot) => join(root, 'overlays', 'env.schema.json');
-
-/** One rendered output: a directory replaced as a whole, or a single file. */
-type Output = { kind: 'dir'; path: string; tree: FileTree } | { kind: 'file'; path: string; content: string };
 
 export function renderEnvSchema(): string {
   const schema = {
@@ -73,10 +64,12 @@ export interface GenerateOptions {
   only: readonly Subtree[];
   check: boolean;
   root?: string;
+  /** The file system calls of the write (the fault tests inject faults here). */
+  io?: WriteIo;
 }
 
 /** Returns the problems found in check mode (empty when up to date); throws on invalid input. */
-export function generate({ out, only, check, root = repoRoot }: GenerateOptions): string[] {
+export function generate({ out, only, check, root = repoRoot, io }: GenerateOptions): string[] {
   const known = subtrees(root);
   const unknown = only.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
@@ -89,9 +82,6 @@ export function generate({ out, only, check, root = repoRoot }: GenerateOptions)
       o.kind === 'dir' ? diffTree(o.path, o.tree) : diffFile(o.path, o.content),
     );
   }
-  for (const o of outputs) {
-    if (o.kind === 'dir') writeTreeAtomically(o.path, o.tree);
-    else writeFileAtomically(o.path, o.content);
-  }
+  withLock(out, () => writeOutputs(outputs, io));
   return [];
 }

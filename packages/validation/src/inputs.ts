@@ -142,7 +142,7 @@ export function parseDocuments(text: string, source: string): LoadResult {
     };
     const list = value as Json;
     if (list.kind === 'List' && Array.isArray(list.items)) {
-      list.items.forEach((item, i) => accept(item, `${where} items[${i}]`));
+      for (const [i, item] of list.items.entries()) accept(item, `${where} items[${i}]`);
       return;
     }
     accept(value, where);

@@ -48,7 +48,9 @@ const versionPattern = /^v?1\.(0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?$/;
  * `pod-security.kubernetes.io/enforce-version` label) and `1.N` are N; a patch (`v1.32.13`) is ignored.
  * undefined when the value is none of these.
  */
-export function pssPolicyMinor(version: string): number | undefined {
+export function pssPolicyMinor(version: unknown): number | undefined {
+  // A label value from malformed input may be anything; only a string can name a version.
+  if (typeof version !== 'string') return undefined;
   if (version === 'latest') return Number.POSITIVE_INFINITY;
   const match = versionPattern.exec(version.trim());
   return match ? Number(match[1]) : undefined;
@@ -60,10 +62,7 @@ export function pssPolicyMinor(version: string): number | undefined {
  * `latest`, and any version newer than itself, as its own minor. undefined when the label is not a valid
  * version (the API server refuses such a label on the namespace).
  */
-export function effectivePssVersion(
-  label: string | undefined,
-  kubernetesVersion: string,
-): string | undefined {
+export function effectivePssVersion(label: unknown, kubernetesVersion: string): string | undefined {
   const requested = pssPolicyMinor(label ?? 'latest');
   const cluster = pssPolicyMinor(kubernetesVersion);
   if (requested === undefined || cluster === undefined) return undefined;

@@ -86,6 +86,15 @@ describe('validate-manifests', () => {
       ),
     );
     expect(badVersion.findings.map((x) => x.rule)).toContain('pss-version-invalid');
+    // A YAML number where the label wants a string (found by the fuzz suite): a finding, not a crash.
+    const numericVersion = findings(
+      file(
+        'ns-numeric-version.yaml',
+        `${ns('pod-security.kubernetes.io/enforce: restricted, pod-security.kubernetes.io/enforce-version: 1.30')}${nonPrivileged}`,
+      ),
+    );
+    expect(numericVersion.code).toBe(1);
+    expect(numericVersion.findings.map((x) => x.rule)).toContain('pss-version-invalid');
   });
 
   it('turns garbage into findings, never a stack trace, and keeps validating the good documents', () => {

@@ -2,6 +2,7 @@
 // generate-manifests [--only SUBTREE]... [--out DIR] [--check]: the entry point of the `generate` targets.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { failpointIo } from '../atomic-write.ts';
 import { generate, repoRoot, type Subtree, subtrees } from '../generate.ts';
 
 function main(argv: string[]): number {
@@ -27,7 +28,8 @@ function main(argv: string[]): number {
     return 2;
   }
   try {
-    const problems = generate({ out: resolve(values.out), only, check: values.check });
+    const io = failpointIo(process.env.NEURASCALE_GENERATE_FAILPOINT);
+    const problems = generate({ out: resolve(values.out), only, check: values.check, io });
     if (problems.length > 0) {
       console.error(
         `generate --check: generated/ is stale; run \`nx run-many -t generate\` and commit:\n  ${problems.join('\n  ')}`,
