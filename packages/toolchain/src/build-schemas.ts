@@ -26,7 +26,7 @@ export function schemasHash(): string {
   return hash.digest('hex');
 }
 
-function readStamp(): string | undefined {
+export function readStamp(): string | undefined {
   try {
     return readFileSync(stampFile, 'utf8').trim();
   } catch {

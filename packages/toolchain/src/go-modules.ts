@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { toolsDir } from './paths.ts';
+import { timeouts } from './processes.ts';
 
 /** What `go mod download -json` reports: paths in the module cache (Info carries the release time). */
 export interface ModuleDownload {
@@ -24,6 +25,7 @@ export function goModDownload(
   let stdout: string;
   try {
     stdout = execFileSync('go', ['mod', 'download', '-json', `${module}@${version}`], {
+      timeout: timeouts.goQuery,
       cwd: toolsDir,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],

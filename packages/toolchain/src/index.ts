@@ -7,3 +7,4 @@ export * from './openapi-schemas.ts';
 export * from './paths.ts';
 export * from './pins.ts';
 export * from './processes.ts';
+export * from './readiness.ts';

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { binaryPath, binDir } from './paths.ts';
 import { type BinaryName, binaryStamp, readToolVersions } from './pins.ts';
+import { timeouts } from './processes.ts';
 
 function basename(modulePath: string): string {
   const parts = modulePath.split('/').filter((p) => !/^v\d+$/.test(p));
@@ -34,6 +35,8 @@ export function installTools(): void {
     const started = Date.now();
     try {
       execFileSync('go', ['install', '-trimpath', `${pin.module}@${pin.version}`], {
+        timeout: timeouts.goBuild,
+        killSignal: 'SIGKILL',
         cwd: binDir,
         stdio: 'inherit',
         env: {

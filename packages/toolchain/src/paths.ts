@@ -7,7 +7,8 @@ import type { BinaryName } from './pins.ts';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const toolchainDir = join(repoRoot, 'packages', 'toolchain');
 export const versionsFile = join(toolchainDir, 'versions.json');
-export const toolsDir = join(repoRoot, '.tools');
+/** NEURASCALE_TOOLS_DIR moves the built tools and schemas elsewhere (a shared cache, or a test's copy). */
+export const toolsDir = process.env.NEURASCALE_TOOLS_DIR ?? join(repoRoot, '.tools');
 export const binDir = join(toolsDir, 'bin');
 export const schemasDir = join(toolsDir, 'schemas');
 

@@ -2,12 +2,12 @@
 // anyone's): schema per Kubernetes version, Pod Security Standards, policies and cross-resource rules.
 // Exit 1 when an error-level finding exists, 0 otherwise, 2 on usage errors.
 import { parseArgs } from 'node:util';
-import { readToolVersions } from '@neurascale/toolchain';
+import { assertToolchainReady, readToolVersions } from '@neurascale/toolchain';
 import { type EngineOptions, pssLevels } from './engine.ts';
 import { hasErrors } from './findings.ts';
-import { ToolError } from './kustomize.ts';
 import type { PssLevel } from './pod-security.ts';
 import { type Format, formats, report } from './reporters.ts';
+import { ToolError } from './run-tool.ts';
 import { validatePaths } from './validate.ts';
 
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
@@ -69,6 +69,13 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     ...(level ? { defaultPssLevel: level } : {}),
     ...(values['allow-missing-schema'] ? { allowMissingSchemas: values['allow-missing-schema'] } : {}),
   };
+  try {
+    // A missing or stale pinned tool is found before any work, with the command that fixes it.
+    assertToolchainReady(['kustomize', 'kubeconform', 'conftest']);
+  } catch (error) {
+    err(`validate-manifests: ${(error as Error).message}\n`);
+    return 2;
+  }
   try {
     const result = validatePaths(positionals, options);
     out(report(result, format));

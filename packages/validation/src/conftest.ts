@@ -9,14 +9,12 @@
 // it back under metadata.object. This keeps one conftest run per stream (one process, one policy
 // compile) and ordinary per-object policies (input is one object), and does not depend on document
 // order or on how conftest splits or skips documents. A violation without that identity is refused.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath } from '@neurascale/toolchain';
 import { catalogued, policiesDir, type RegoParams, regoParams } from './catalogue.ts';
 import type { Finding, ObjectRef } from './findings.ts';
-import { ToolError } from './kustomize.ts';
+import { runTool, ToolError } from './run-tool.ts';
 
 interface ConftestMessage {
   msg: string;
@@ -32,21 +30,10 @@ interface ConftestResult {
   exceptions?: ConftestMessage[];
 }
 
-const maxBuffer = 256 * 1024 * 1024;
 const identityKeys = ['apiVersion', 'kind', 'namespace', 'name'] as const;
 
 function run(args: string[], input?: string) {
-  const result = spawnSync(binaryPath('conftest'), args, {
-    encoding: 'utf8',
-    maxBuffer,
-    ...(input === undefined ? {} : { input }),
-  });
-  if (result.error) {
-    throw new ToolError(
-      `conftest: ${result.error.message}; run \`nx run tools:install\` to build the pinned tools`,
-    );
-  }
-  return result;
+  return runTool('conftest', args, input);
 }
 
 function objectRef(value: unknown, where: string): ObjectRef {

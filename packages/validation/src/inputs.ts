@@ -7,7 +7,8 @@ import { repoRoot } from '@neurascale/toolchain';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { catalogued } from './catalogue.ts';
 import type { Finding, ObjectRef } from './findings.ts';
-import { kustomizeBuild, ToolError } from './kustomize.ts';
+import { kustomizeBuild } from './kustomize.ts';
+import { ToolError } from './run-tool.ts';
 
 export type Json = Record<string, unknown>;
 

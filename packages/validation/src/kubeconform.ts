@@ -1,13 +1,12 @@
 // Schema validation with kubeconform -strict against our offline schemas (Kubernetes core per version
 // of the matrix, plus the CRDs we know). Every document is written to its own file so that each result
 // maps back to exactly one input document, whatever the input's shape.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath, kubeconformVersion, schemaLocations } from '@neurascale/toolchain';
+import { kubeconformVersion, schemaLocations } from '@neurascale/toolchain';
 import type { Doc } from './inputs.ts';
-import { ToolError } from './kustomize.ts';
+import { runTool, ToolError } from './run-tool.ts';
 
 interface KubeconformResource {
   filename: string;
@@ -44,12 +43,7 @@ export function kubeconform(docs: Doc[], kubernetesVersion: string, schemaRoot?:
     const byFile = new Map(files.map((f, i) => [f, docs[i] as Doc]));
     const args = ['-strict', '-output', 'json', '-kubernetes-version', kubeconformVersion(kubernetesVersion)];
     for (const location of schemaLocations(schemaRoot)) args.push('-schema-location', location);
-    const result = spawnSync(binaryPath('kubeconform'), [...args, dir], {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    if (result.error)
-      throw new ToolError(`kubeconform: ${result.error.message}; run \`nx run tools:install\``);
+    const result = runTool('kubeconform', [...args, dir]);
     let parsed: { resources?: KubeconformResource[] };
     try {
       parsed = JSON.parse(result.stdout) as { resources?: KubeconformResource[] };

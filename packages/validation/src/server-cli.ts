@@ -3,6 +3,7 @@
 // object, and checks what each workload service account may do. Each path gets its own control plane, so
 // one environment's RBAC can never leak into another's answers. Exit 1 on an error-level finding.
 import { parseArgs } from 'node:util';
+import { assertToolchainReady } from '@neurascale/toolchain';
 import { startControlPlane } from '@neurascale/toolchain/controlplane';
 import type { EngineResult } from './engine.ts';
 import { hasErrors } from './findings.ts';
@@ -43,6 +44,13 @@ export async function main(argv: string[]): Promise<number> {
   const format = values.format as Format;
   if (positionals.length === 0 || !formats.includes(format)) {
     process.stderr.write(`usage: validate-server PATH... [--format ${formats.join('|')}]\n`);
+    return 2;
+  }
+  try {
+    // Kustomize directories are rendered first; the control plane builds itself when its stamp is stale.
+    assertToolchainReady(['kustomize'], false);
+  } catch (error) {
+    process.stderr.write(`validate-server: ${(error as Error).message}\n`);
     return 2;
   }
   let failed = false;

@@ -1,9 +1,22 @@
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.ts';
 import { maxFileBytes } from '../src/inputs.ts';
+import { runTool } from '../src/run-tool.ts';
+
+const target = () => join(import.meta.dirname, '..', '..', '..', 'generated', 'overlays', 'dev');
 
 let dir: string;
 const good = `apiVersion: v1
@@ -209,5 +222,85 @@ describe('validate-manifests', () => {
       rule: 'input-invalid',
       message: 'does not exist',
     });
+  });
+});
+
+describe('a missing or stale pinned tool', () => {
+  const bin = join(import.meta.dirname, '..', 'src', 'bin', 'validate-manifests.ts');
+  const target = join(import.meta.dirname, '..', '..', '..', 'generated', 'overlays', 'dev');
+  const runWith = (tools: string) =>
+    spawnSync(process.execPath, [bin, target], {
+      encoding: 'utf8',
+      env: { ...process.env, NEURASCALE_TOOLS_DIR: tools },
+    });
+
+  it('is found before any work, with every problem and the command that fixes it (exit 2)', () => {
+    const tools = mkdtempSync(join(tmpdir(), 'tools-'));
+    try {
+      const empty = runWith(tools);
+      expect(empty.status).toBe(2);
+      expect(empty.stdout).toBe('');
+      for (const name of ['kustomize', 'kubeconform', 'conftest']) {
+        expect(empty.stderr).toMatch(
+          new RegExp(`${name} v[0-9.]+ is not built \\(${tools}/bin/${name} is missing\\)`),
+        );
+      }
+      expect(empty.stderr).toContain('the offline schemas are missing or were built from other pins');
+      expect(empty.stderr).toContain('run `npx nx run-many -t install schemas -p toolchain`');
+
+      mkdirSync(join(tools, 'bin'));
+      writeFileSync(join(tools, 'bin', 'kustomize'), '');
+      writeFileSync(join(tools, 'bin', 'kustomize.version'), 'sigs.k8s.io/kustomize/kustomize/v5@v5.0.0\n');
+      const stale = runWith(tools);
+      expect(stale.status).toBe(2);
+      expect(stale.stderr).toMatch(
+        /bin\/kustomize is sigs\.k8s\.io\/kustomize\/kustomize\/v5@v5\.0\.0, not the pinned .*@v5\.\d+\.\d+/,
+      );
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a failed run', () => {
+  it('leaves no temporary directory and no process behind, and says which tool failed (exit 2)', () => {
+    const real = join(import.meta.dirname, '..', '..', '..', '.tools');
+    const tools = mkdtempSync(join(tmpdir(), 'tools-'));
+    const scratch = mkdtempSync(join(tmpdir(), 'scratch-'));
+    try {
+      mkdirSync(join(tools, 'bin'));
+      symlinkSync(join(real, 'schemas'), join(tools, 'schemas'));
+      for (const name of ['kustomize', 'kubeconform', 'conftest']) {
+        copyFileSync(join(real, 'bin', `${name}.version`), join(tools, 'bin', `${name}.version`));
+        if (name !== 'conftest') symlinkSync(join(real, 'bin', name), join(tools, 'bin', name));
+      }
+      // A conftest that breaks: the run fails after kubeconform has used its temporary files.
+      writeFileSync(
+        join(tools, 'bin', 'conftest'),
+        '#!/bin/sh\necho "policy engine exploded" >&2\nexit 3\n',
+        {
+          mode: 0o755,
+        },
+      );
+      const bin = join(import.meta.dirname, '..', 'src', 'bin', 'validate-manifests.ts');
+      const result = spawnSync(process.execPath, [bin, file('fails-late.yaml', good)], {
+        encoding: 'utf8',
+        env: { ...process.env, NEURASCALE_TOOLS_DIR: tools, TMPDIR: scratch },
+      });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/conftest test failed \(exit 3\):\npolicy engine exploded/);
+      expect(readdirSync(scratch)).toEqual([]);
+      const left = spawnSync('pgrep', ['-f', tools], { encoding: 'utf8' });
+      expect(left.stdout.trim()).toBe('');
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('stops a tool that does not finish in time and says so', () => {
+    expect(() => runTool('kustomize', ['build', target()], undefined, 1)).toThrow(
+      /kustomize build did not finish within 0\.001s and was stopped/,
+    );
   });
 });

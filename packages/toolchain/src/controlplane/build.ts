@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { binDir } from '../paths.ts';
 import { readToolVersions } from '../pins.ts';
+import { timeouts } from '../processes.ts';
 import {
   committedPins,
   controlPlaneBinary,
@@ -42,7 +43,11 @@ export function ldflags(kubernetesVersion: string, releaseTime?: string): string
 }
 
 function goVersion(): string {
-  return execFileSync('go', ['env', 'GOVERSION', 'GOOS', 'GOARCH'], { encoding: 'utf8', env: goEnv() })
+  return execFileSync('go', ['env', 'GOVERSION', 'GOOS', 'GOARCH'], {
+    encoding: 'utf8',
+    env: goEnv(),
+    timeout: timeouts.goQuery,
+  })
     .trim()
     .split('\n')
     .join(' ');
@@ -122,6 +127,8 @@ export function buildControlPlane(options: BuildOptions = {}): BuildResult {
   const started = Date.now();
   try {
     execFileSync('go', ['build', ...buildFlags, '-ldflags', flags, '-o', staging, '.'], {
+      timeout: timeouts.goBuild,
+      killSignal: 'SIGKILL',
       cwd: controlPlaneModuleDir,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { goModDownload } from '../go-modules.ts';
 import { binDir, toolchainDir } from '../paths.ts';
 import { readToolVersions } from '../pins.ts';
+import { timeouts } from '../processes.ts';
 
 export const controlPlaneModuleDir = join(toolchainDir, 'controlplane');
 export const controlPlaneBinary = join(binDir, 'controlplane');
@@ -58,6 +59,7 @@ export function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Parses a go.mod file with the go command itself (`go mod edit -json FILE`). */
 export function readGoMod(file: string): GoModJson {
   const out = execFileSync('go', ['mod', 'edit', '-json', file], {
+    timeout: timeouts.goQuery,
     cwd: tmpdir(),
     encoding: 'utf8',
     env: goEnv(),
@@ -163,7 +165,12 @@ export function generateGoMod(dir = controlPlaneModuleDir): ControlPlanePins {
   writeFileSync(join(dir, 'go.mod'), renderGoMod(pins));
   rmSync(join(dir, 'go.sum'), { force: true });
   try {
-    execFileSync('go', ['mod', 'tidy'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'], env: goEnv() });
+    execFileSync('go', ['mod', 'tidy'], {
+      cwd: dir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: goEnv(),
+      timeout: timeouts.goQuery,
+    });
   } catch {
     throw new Error(
       `go mod tidy failed in ${dir} for ${kubernetesModule}@${kubernetes} with etcd ${pins.etcd}; ` +

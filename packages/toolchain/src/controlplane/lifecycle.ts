@@ -18,7 +18,7 @@ import { request } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processAlive } from '../processes.ts';
+import { processAlive, timeouts } from '../processes.ts';
 import { buildControlPlane } from './build.ts';
 import { controlPlaneBinary } from './gomod.ts';
 export interface ControlPlane {
@@ -309,6 +309,7 @@ async function startOnce(options: StartOptions, log: (line: string) => void): Pr
 
   try {
     execFileSync(controlPlaneBinary, ['certs', '-dir', pki, '-service-ip', serviceIP], {
+      timeout: timeouts.goQuery,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const token = randomBytes(24).toString('hex');
@@ -421,7 +422,12 @@ function runKubectl(env: ControlPlane['env'], args: string[], input?: string): P
     const child = execFile(
       controlPlaneBinary,
       ['kubectl', `--kubeconfig=${env.KUBECONFIG}`, ...args],
-      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
+      {
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, ...env },
+        timeout: timeouts.kubectl,
+        killSignal: 'SIGKILL',
+      },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -1,0 +1,34 @@
+// Runs a pinned tool (kustomize, kubeconform, conftest) with a time limit; what went wrong running it (not
+// what it found) becomes a ToolError that says what to do.
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { type BinaryName, binaryPath, timeouts } from '@neurascale/toolchain';
+
+/** The tool could not run or did not finish: not a verdict on the input (exit 2, not 1). */
+export class ToolError extends Error {}
+
+export function runTool(
+  name: BinaryName,
+  args: string[],
+  input?: string,
+  timeoutMs: number = timeouts.tool,
+): SpawnSyncReturns<string> {
+  const result = spawnSync(binaryPath(name), args, {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    ...(input === undefined ? {} : { input }),
+  });
+  const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ETIMEDOUT') {
+    throw new ToolError(`${name} ${args[0]} did not finish within ${timeoutMs / 1000}s and was stopped`);
+  }
+  if (code === 'ENOENT') {
+    throw new ToolError(`${name} is not built (${binaryPath(name)}): run \`npx install-tools\``);
+  }
+  // EPIPE: the tool exited before it read all its input; its exit status and stderr say why.
+  if (result.error && !(code === 'EPIPE' && result.status !== null)) {
+    throw new ToolError(`${name}: ${result.error.message}`);
+  }
+  return result;
+}
