@@ -83,6 +83,20 @@ function runWithParams(args: string[], params: RegoParams, input?: string) {
   }
 }
 
+/**
+ * JSON that conftest's YAML round trip carries. JSON.stringify leaves some characters raw that YAML reads
+ * as line breaks (U+2028, U+2029): those become \u escapes, which mean the same string. Others the YAML
+ * emitter cannot write back (DEL, the C1 controls with NEL, U+FFFE, U+FFFF) and conftest re-emits every document:
+ * those reach the policies as the six characters `\uXXXX`, so only a policy that looks for them could
+ * tell (none does; such text is never a valid name, label or image).
+ */
+export function yamlSafeJson(value: unknown): string {
+  const hex = (c: string) => c.charCodeAt(0).toString(16).padStart(4, '0');
+  return JSON.stringify(value)
+    .replace(/[\u2028\u2029]/g, (c) => `\\u${hex(c)}`)
+    .replace(/[\u007f-\u009f\ufffe\uffff]/g, (c) => `\\\\u${hex(c)}`);
+}
+
 /** Runs every Rego policy under policyDir on each document of a YAML stream. */
 export function conftest(
   stream: string,

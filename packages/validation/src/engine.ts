@@ -3,7 +3,7 @@
 // rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
 import { readToolVersions } from '@neurascale/toolchain';
 import { catalogued } from './catalogue.ts';
-import { conftest } from './conftest.ts';
+import { conftest, yamlSafeJson } from './conftest.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ManifestGraph, obj } from './graph.ts';
 import { runGraphRules } from './graph-rules/index.ts';
@@ -168,7 +168,7 @@ function applySuppressions(docs: Doc[], findings: Finding[]): EngineResult {
 function regoFindings(docs: Doc[]): Finding[] {
   if (docs.length === 0) return [];
   const byRef = new Map(docs.map((d) => [refKey(d.ref), d]));
-  const stream = docs.map((d) => JSON.stringify(d.object)).join('\n---\n');
+  const stream = docs.map((d) => yamlSafeJson(d.object)).join('\n---\n');
   return conftest(stream, '<input>').map((f) => {
     const doc = byRef.get(refKey(f.object));
     return doc ? { ...f, source: locationOf(doc), object: doc.ref } : f;

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { binaryPath, readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath, paramsOf, policiesDir, regoParams } from '../src/catalogue.ts';
-import { conftest, conftestVerify } from '../src/conftest.ts';
+import { conftest, conftestVerify, yamlSafeJson } from '../src/conftest.ts';
 import { kustomizeBuild, ToolError } from '../src/kustomize.ts';
 
 interface CatalogueRule {
@@ -254,4 +254,34 @@ describe('generated overlays', () => {
     );
     expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
+});
+
+describe('characters JSON leaves raw but YAML refuses (found by the fuzz suite)', () => {
+  const secret = (c: string, name = 'x') => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'a' },
+    stringData: { [`k${c}`]: `v${c}` },
+  });
+  const stream = (c: string) => `${yamlSafeJson(secret(c))}\n---\n${yamlSafeJson(secret(c, 'y'))}`;
+
+  it.each(['\u2028', '\u2029'])('%j (a YAML line break) reaches the policies as the same string', (c) => {
+    expect(JSON.parse(yamlSafeJson(secret(c)))).toEqual(secret(c));
+    expect(conftest(stream(c), 'chars.yaml').map((f) => f.rule)).toEqual([
+      'secret-literal-data',
+      'secret-literal-data',
+    ]);
+  });
+
+  it.each(['\u007f', '\u0080', '\u0085', '\u009f', '\ufffe', '\uffff'])(
+    '%j (no YAML emitter writes it) reaches them as text',
+    (c) => {
+      const code = c.charCodeAt(0).toString(16).padStart(4, '0');
+      expect(JSON.parse(yamlSafeJson(secret(c))).stringData).toEqual({ [`k\\u${code}`]: `v\\u${code}` });
+      expect(conftest(stream(c), 'chars.yaml').map((f) => f.rule)).toEqual([
+        'secret-literal-data',
+        'secret-literal-data',
+      ]);
+    },
+  );
 });

@@ -43,6 +43,10 @@ const oddText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.constantFrom(
     '\u0000',
+    '\u007F',
+    '\u0085',
+    '\u2028',
+    '\uFFFF',
     '\uFEFF',
     '\u202E',
     '\uD800',
