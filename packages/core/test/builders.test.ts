@@ -188,6 +188,53 @@ describe('namespace and network policies', () => {
       ),
     ).toEqual([platform.ingressGatewayNamespace, platform.monitoringNamespace]);
   });
+
+  it.each(services)(
+    '$name: monitoring reaches only the metrics port (the health port when there is none)',
+    (s) => {
+      const policy = find('NetworkPolicy', s.name) as Json;
+      const fromMonitoring = policy.spec.ingress.filter(
+        (r: Json) =>
+          r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ===
+          platform.monitoringNamespace,
+      );
+      const metrics =
+        s.ports.find((p) => p.name === 'metrics') ?? s.ports.find((p) => p.name === s.health.port);
+      expect(fromMonitoring.map((r: Json) => r.ports)).toEqual([
+        [{ protocol: 'TCP', port: metrics?.containerPort }],
+      ]);
+    },
+  );
+
+  it('device-manager is scraped on 9090, not on its http port', () => {
+    const policy = find('NetworkPolicy', 'device-manager') as Json;
+    const ports = policy.spec.ingress.flatMap((r: Json) =>
+      r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === platform.monitoringNamespace
+        ? r.ports.map((p: Json) => p.port)
+        : [],
+    );
+    expect(ports).toEqual([9090]);
+  });
+
+  it.each(services)(
+    '$name: every flow the catalog declares is allowed out of the caller and into the callee, and no other',
+    (s) => {
+      const egress = (find('NetworkPolicy', s.name) as Json).spec.egress ?? [];
+      const toServices = egress
+        .filter((r: Json) => r.to[0].podSelector && !r.to[0].namespaceSelector)
+        .flatMap((r: Json) =>
+          r.ports.map((p: Json) => `${r.to[0].podSelector.matchLabels['app.kubernetes.io/name']}:${p.port}`),
+        )
+        .sort();
+      const declared = s.calls
+        .map((c) => {
+          const callee = services.find((x) => x.name === c.service);
+          return `${c.service}:${callee?.ports.find((p) => p.name === c.port)?.containerPort}`;
+        })
+        .sort();
+      expect(toServices).toEqual([...new Set(declared)]);
+    },
+  );
 });
 
 describe('ResourceSet', () => {

@@ -186,6 +186,12 @@ describe('validate-manifests', () => {
     const ok = findings(file('suppressed.yaml', annotated('debug pod, deleted after the incident')));
     expect(ok.findings.filter((x) => x.rule === 'pss-restricted')).toEqual([]);
     expect(ok.summary.suppressed).toBeGreaterThan(0);
+    // Only that rule: the object's other findings stay.
+    expect(ok.findings.map((x) => x.rule)).toContain('pss-baseline');
+    const suppressedRules = JSON.parse(
+      run(file('suppressed.yaml', annotated('debug pod')), '--format', 'json').out,
+    ).suppressed.map((x: any) => x.rule);
+    expect([...new Set(suppressedRules)]).toEqual(['pss-restricted']);
     const bad = findings(file('no-reason.yaml', annotated(' ')));
     expect(bad.findings.map((x) => x.rule)).toEqual(
       expect.arrayContaining(['pss-restricted', 'suppression-without-reason']),
@@ -201,6 +207,11 @@ describe('validate-manifests', () => {
       level: 'error',
     });
     expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toContain('schema-invalid');
+    // A warning is a SARIF warning, not a note.
+    const empty = JSON.parse(run(file('empty.yaml', '# nothing here\n'), '--format', 'sarif').out);
+    expect(empty.runs[0].results).toEqual([
+      expect.objectContaining({ ruleId: 'input-empty', level: 'warning' }),
+    ]);
     const junit = run(pod, '--format', 'junit').out;
     expect(junit).toMatch(/^<\?xml/);
     expect(junit).toMatch(/<failure type="pss-baseline"/);

@@ -9,6 +9,7 @@ import { readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { type ControlPlane, startControlPlane } from '@neurascale/toolchain/controlplane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, rules } from '../src/catalogue.ts';
+import type { Finding } from '../src/findings.ts';
 import { ManifestGraph } from '../src/graph.ts';
 import { type Doc, parseDocuments } from '../src/inputs.ts';
 import { kustomizeBuild } from '../src/kustomize.ts';
@@ -16,6 +17,7 @@ import { checkPodSecurity } from '../src/pod-security.ts';
 import { loadPssFixtures } from '../src/pss-fixtures.ts';
 import { accessMatrix, dryRun, prepare } from '../src/server.ts';
 import { validateOnServer } from '../src/server-cli.ts';
+import { expectedFindings, foundBy } from './expected.ts';
 
 const environments = environmentsIn(repoRoot);
 
@@ -54,25 +56,33 @@ function isolated(text: string, source: string): Doc[] {
   return docs;
 }
 
-async function serverRules(docs: Doc[]): Promise<string[]> {
+async function serverFindings(docs: Doc[]): Promise<Finding[]> {
   await prepare(cp, docs);
   const rejected = await dryRun(cp, docs);
   const access = await accessMatrix(cp, docs);
-  return [...rejected, ...access.findings].map((f) => f.rule);
+  // Back from the case's own namespace to the fixture's, as expected.json names the objects.
+  return [...rejected, ...access.findings].map((f) => ({
+    ...f,
+    object: {
+      ...f.object,
+      ...(f.object.namespace ? { namespace: f.object.namespace.replace(/^case-\d+$/, 'app') } : {}),
+    },
+    message: f.message.replace(/case-\d+/g, 'app'),
+  }));
 }
 
 const serverRuleIds = [...rules().values()].filter((r) => r.engine === 'server').map((r) => r.id);
 const fixture = fixturePath;
 
 describe.each(serverRuleIds)('%s', (id) => {
-  it('fails its failing fixture', async () => {
+  it('reports exactly the expected findings on its failing fixture', async () => {
     const docs = isolated(readFileSync(fixture(id, 'fail'), 'utf8'), `${id}/fail.yaml`);
-    expect(await serverRules(docs)).toContain(id);
+    expect(foundBy(id, await serverFindings(docs))).toEqual([...expectedFindings(id)].sort());
   });
 
   it('passes its passing fixture', async () => {
     const docs = isolated(readFileSync(fixture(id, 'pass'), 'utf8'), `${id}/pass.yaml`);
-    expect(await serverRules(docs)).not.toContain(id);
+    expect(foundBy(id, await serverFindings(docs))).toEqual([]);
   });
 });
 
