@@ -50,6 +50,20 @@ describe('graph rule modules', () => {
   });
 });
 
+describe('the kinds each graph rule declares', () => {
+  it.each(graphRules.map((r) => [r.id, r] as const))(
+    '%s needs no other kind to find what it finds',
+    (id, r) => {
+      const file = fixturePath(id, 'fail');
+      const { docs } = parseDocuments(readFileSync(file, 'utf8'), file);
+      const declared = r.kinds.includes('*') ? docs : docs.filter((d) => r.kinds.includes(d.ref.kind ?? ''));
+      const all = runGraphRules(new ManifestGraph(docs), [r]);
+      expect(all.length).toBeGreaterThan(0);
+      expect(runGraphRules(new ManifestGraph(declared), [r])).toEqual(all);
+    },
+  );
+});
+
 describe('graph rule fixtures', () => {
   it('exist for every graph rule of the catalogue, and no rule emits an uncatalogued id', () => {
     for (const id of graphRuleIds) {
