@@ -18,6 +18,28 @@ export interface WriteIo {
 
 const nodeIo: WriteIo = fs;
 
+/** The real file system, with `before(op)` called ahead of every call (to count, fail or stop there). */
+export function observedIo(before: (op: keyof WriteIo) => void): WriteIo {
+  return {
+    writeFileSync: (p, c) => {
+      before('writeFileSync');
+      fs.writeFileSync(p, c);
+    },
+    mkdirSync: (p, o) => {
+      before('mkdirSync');
+      return fs.mkdirSync(p, o);
+    },
+    renameSync: (a, b) => {
+      before('renameSync');
+      fs.renameSync(a, b);
+    },
+    rmSync: (p, o) => {
+      before('rmSync');
+      fs.rmSync(p, o);
+    },
+  };
+}
+
 /**
  * The fault-injection point of the fault tests: `kill-at:<n>` makes the n-th file system call of a write
  * (counting mkdir, write, rename and remove) SIGKILL its own process, so a test can stop a real run at every
@@ -28,27 +50,9 @@ export function failpointIo(spec: string | undefined): WriteIo {
   if (!match) return nodeIo;
   const at = Number(match[1]);
   let calls = 0;
-  const step = () => {
+  return observedIo(() => {
     if (++calls === at) process.kill(process.pid, 'SIGKILL');
-  };
-  return {
-    writeFileSync: (p, c) => {
-      step();
-      fs.writeFileSync(p, c);
-    },
-    mkdirSync: (p, o) => {
-      step();
-      fs.mkdirSync(p, o);
-    },
-    renameSync: (a, b) => {
-      step();
-      fs.renameSync(a, b);
-    },
-    rmSync: (p, o) => {
-      step();
-      fs.rmSync(p, o);
-    },
-  };
+  });
 }
 
 export class WriteError extends Error {

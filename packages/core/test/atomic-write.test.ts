@@ -7,7 +7,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recoverInterrupted, WriteError, type WriteIo, withLock, writeOutputs } from '../src/atomic-write.ts';
+import {
+  observedIo,
+  recoverInterrupted,
+  WriteError,
+  type WriteIo,
+  withLock,
+  writeOutputs,
+} from '../src/atomic-write.ts';
 import { generate, repoRoot, subtrees } from '../src/generate.ts';
 
 const bin = join(repoRoot, 'packages', 'core', 'src', 'bin', 'generate.ts');
@@ -101,24 +108,7 @@ describe('generate killed with SIGKILL', () => {
     restore(old);
     // Count the file system calls of one write, and where its renames are.
     const calls: string[] = [];
-    const counting: WriteIo = {
-      writeFileSync: (p, c) => {
-        calls.push('write');
-        fs.writeFileSync(p, c);
-      },
-      mkdirSync: (p, o) => {
-        calls.push('mkdir');
-        fs.mkdirSync(p, o);
-      },
-      renameSync: (a, b) => {
-        calls.push('rename');
-        fs.renameSync(a, b);
-      },
-      rmSync: (p, o) => {
-        calls.push('rm');
-        fs.rmSync(p, o);
-      },
-    };
+    const counting = observedIo((op) => calls.push(op.replace('Sync', '').replace('writeFile', 'write')));
     generate({ out, only: manifests, check: false, io: counting });
     const swapSteps = calls.flatMap((op, i) =>
       op === 'rename' || (op === 'rm' && i > calls.indexOf('rename')) ? [i + 1] : [],
@@ -191,24 +181,9 @@ describe('two generate runs at once', () => {
 /** The real file system, with `fail` thrown by the nth call of one operation. */
 function faulty(op: keyof WriteIo, nth: number, code: string): WriteIo {
   let calls = 0;
-  const fail = () => {
-    if (++calls === nth) throw Object.assign(new Error(`${code}: injected`), { code });
-  };
-  return {
-    writeFileSync: (p, c) => {
-      if (op === 'writeFileSync') fail();
-      fs.writeFileSync(p, c);
-    },
-    mkdirSync: (p, o) => {
-      if (op === 'mkdirSync') fail();
-      fs.mkdirSync(p, o);
-    },
-    renameSync: (a, b) => {
-      if (op === 'renameSync') fail();
-      fs.renameSync(a, b);
-    },
-    rmSync: (p, o) => fs.rmSync(p, o),
-  };
+  return observedIo((called) => {
+    if (called === op && ++calls === nth) throw Object.assign(new Error(`${code}: injected`), { code });
+  });
 }
 
 describe('write errors', () => {
