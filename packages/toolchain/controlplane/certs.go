@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -35,14 +36,27 @@ func certsMain(args []string) int {
 	dir := fs.String("dir", "", "directory to write the certificates and keys into (created, must be empty)")
 	serviceIP := fs.String("service-ip", "10.0.0.1", "the kubernetes Service ClusterIP (first IP of --service-cluster-ip-range)")
 	valid := fs.Duration("valid", 7*24*time.Hour, "how long the certificates are valid")
+	extraIPs := fs.String("ip", "", "further IP addresses the apiserver certificate is valid for, comma-separated (a node's address)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *dir == "" || fs.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: controlplane certs -dir DIR [-service-ip IP] [-valid DURATION]")
+		fmt.Fprintln(os.Stderr, "usage: controlplane certs -dir DIR [-service-ip IP] [-ip IP,...] [-valid DURATION]")
 		return 2
 	}
-	if err := writeCerts(*dir, net.ParseIP(*serviceIP), *valid); err != nil {
+	var ips []net.IP
+	for _, s := range strings.Split(*extraIPs, ",") {
+		if s == "" {
+			continue
+		}
+		ip := net.ParseIP(s)
+		if ip == nil {
+			fmt.Fprintf(os.Stderr, "controlplane certs: -ip: %q is not an IP address\n", s)
+			return 2
+		}
+		ips = append(ips, ip)
+	}
+	if err := writeCerts(*dir, net.ParseIP(*serviceIP), ips, *valid); err != nil {
 		fmt.Fprintf(os.Stderr, "controlplane certs: %v\n", err)
 		return 1
 	}
@@ -54,7 +68,7 @@ type issued struct {
 	key  *ecdsa.PrivateKey
 }
 
-func writeCerts(dir string, serviceIP net.IP, valid time.Duration) error {
+func writeCerts(dir string, serviceIP net.IP, extraIPs []net.IP, valid time.Duration) error {
 	if serviceIP == nil {
 		return fmt.Errorf("-service-ip is not an IP address")
 	}
@@ -102,7 +116,7 @@ func writeCerts(dir string, serviceIP net.IP, valid time.Duration) error {
 		{"apiserver", server("kube-apiserver", []string{
 			"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
 			"kubernetes.default.svc.cluster.local",
-		}, append(loopback, serviceIP))},
+		}, append(append(loopback, serviceIP), extraIPs...))},
 		{"etcd", server("etcd", []string{"localhost"}, loopback)},
 		{"etcd-client", client("kube-apiserver-etcd-client")},
 		{"admin", client("controlplane-admin", "system:masters")},

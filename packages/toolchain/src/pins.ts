@@ -14,10 +14,20 @@ export interface CrdSourcePin {
   files: string[];
 }
 
+export interface ClusterPins {
+  /** Debian packages of the end-to-end cluster's node (containerd, runc, CNI plugins, iptables, ipset). */
+  debian: Record<string, string>;
+  /** Go programs the cluster runs beside the node components, built with `go install`. */
+  binaries: Record<'kube-router' | 'coredns', GoBinaryPin>;
+  /** Libraries the control plane's Go module requires beyond Kubernetes (its images tool). */
+  goModules: Record<string, string>;
+}
+
 export interface ToolVersions {
   binaries: Record<'kustomize' | 'kubeconform' | 'conftest', GoBinaryPin>;
   kubernetes: { module: string; versions: string[] };
   crds: CrdSourcePin[];
+  cluster: ClusterPins;
 }
 
 export type BinaryName = keyof ToolVersions['binaries'];
@@ -37,7 +47,7 @@ const pin = {
 const versionsSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['binaries', 'kubernetes', 'crds'],
+  required: ['binaries', 'kubernetes', 'crds', 'cluster'],
   properties: {
     binaries: {
       type: 'object',
@@ -56,6 +66,29 @@ const versionsSchema = {
           minItems: 2,
           uniqueItems: true,
           items: { type: 'string', pattern: '^v1\\.[0-9]+\\.[0-9]+$' },
+        },
+      },
+    },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['debian', 'binaries', 'goModules'],
+      properties: {
+        debian: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: { type: 'string', pattern: '^[0-9]+:?[0-9A-Za-z.+~:-]*$' },
+        },
+        binaries: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kube-router', 'coredns'],
+          properties: { 'kube-router': pin, coredns: pin },
+        },
+        goModules: {
+          type: 'object',
+          additionalProperties: { type: 'string', pattern: semver },
+          propertyNames: { pattern: modulePath },
         },
       },
     },

@@ -10,7 +10,6 @@ import {
   committedPins,
   controlPlaneBinary,
   controlPlaneModuleDir,
-  controlPlaneStampFile,
   downloadGoMod,
   goEnv,
   goSources,
@@ -58,9 +57,14 @@ const buildFlags = ['-trimpath', '-buildvcs=false'];
 const buildEnv = { CGO_ENABLED: '0' };
 
 /** The stamp records what the binary was built from; a matching stamp means the binary is current. */
-export function buildStamp(dir: string, flags: string, pins: { kubernetes: string; etcd: string }): string {
+export function buildStamp(
+  dir: string,
+  flags: string,
+  pins: { kubernetes: string; etcd: string },
+  pkg: ModuleProgram = 'controlplane',
+): string {
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', ...goSources(dir)]) {
+  for (const file of ['go.mod', 'go.sum', ...programSources(dir, pkg)]) {
     hash
       .update(`${file}\0`)
       .update(readFileSync(join(dir, file)))
@@ -78,6 +82,19 @@ export function buildStamp(dir: string, flags: string, pins: { kubernetes: strin
     `sha256 ${hash.digest('hex')} (go.mod, go.sum, *.go, build flags, ldflags, go version)`,
     '',
   ].join('\n');
+}
+
+/** The programs of the module: the control plane at its top, the cluster's programs in folders below. */
+export const modulePrograms = ['controlplane', 'kubenode', 'double', 'images'] as const;
+export type ModuleProgram = (typeof modulePrograms)[number];
+
+/** The Go sources one program is built from (its own folder; the top level for the control plane). */
+export function programSources(dir: string, pkg: ModuleProgram): string[] {
+  return goSources(dir).filter((f) =>
+    pkg === 'controlplane'
+      ? !f.includes('/')
+      : f.startsWith(`${pkg}/`) && !f.slice(pkg.length + 1).includes('/'),
+  );
 }
 
 export interface BuildResult {
@@ -98,6 +115,15 @@ export interface BuildOptions {
 
 /** Builds .tools/bin/controlplane from packages/toolchain/controlplane unless its stamp says it is current. */
 export function buildControlPlane(options: BuildOptions = {}): BuildResult {
+  return buildModuleProgram('controlplane', options);
+}
+
+/**
+ * Builds one program of the control plane's Go module into .tools/bin/NAME unless its stamp (go.mod, go.sum,
+ * the program's sources, flags and Go version) says it is current. All programs share the module and the
+ * Go build cache, so the Kubernetes packages are compiled once for all of them.
+ */
+export function buildModuleProgram(pkg: ModuleProgram, options: BuildOptions = {}): BuildResult {
   const log = options.log ?? ((line: string) => console.log(line));
   const kubernetes = newestKubernetesVersion(readToolVersions().kubernetes.versions);
   const pins = committedPins();
@@ -110,42 +136,48 @@ export function buildControlPlane(options: BuildOptions = {}): BuildResult {
   const { info } = downloadGoMod(kubernetesModule, kubernetes);
   const releaseTime = (JSON.parse(readFileSync(info, 'utf8')) as { Time?: string }).Time;
   const flags = ldflags(kubernetes, releaseTime);
-  const stamp = buildStamp(controlPlaneModuleDir, flags, pins);
-  const result = { binary: controlPlaneBinary, kubernetes, etcd: pins.etcd };
+  const stamp = buildStamp(controlPlaneModuleDir, flags, pins, pkg);
+  const binary = pkg === 'controlplane' ? controlPlaneBinary : join(binDir, pkg);
+  const stampFile = `${binary}.version`;
+  const result = { binary, kubernetes, etcd: pins.etcd };
   if (
     !options.force &&
-    existsSync(controlPlaneBinary) &&
-    existsSync(controlPlaneStampFile) &&
-    readFileSync(controlPlaneStampFile, 'utf8') === stamp
+    existsSync(binary) &&
+    existsSync(stampFile) &&
+    readFileSync(stampFile, 'utf8') === stamp
   ) {
-    log(`controlplane (kubernetes ${kubernetes}, etcd ${pins.etcd}): present`);
+    log(`${pkg} (kubernetes ${kubernetes}, etcd ${pins.etcd}): present`);
     return { ...result, built: false, seconds: 0 };
   }
   mkdirSync(binDir, { recursive: true });
-  const staging = join(binDir, `.staging-controlplane-${process.pid}`);
-  log(`controlplane (kubernetes ${kubernetes}, etcd ${pins.etcd}): building`);
+  const staging = join(binDir, `.staging-${pkg}-${process.pid}`);
+  log(`${pkg} (kubernetes ${kubernetes}, etcd ${pins.etcd}): building`);
   const started = Date.now();
   try {
-    execFileSync('go', ['build', ...buildFlags, '-ldflags', flags, '-o', staging, '.'], {
-      timeout: timeouts.goBuild,
-      killSignal: 'SIGKILL',
-      cwd: controlPlaneModuleDir,
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        ...goEnv({ GOFLAGS: '-modcacherw -mod=readonly', ...buildEnv }),
-        ...(options.goCache ? { GOCACHE: options.goCache } : {}),
+    execFileSync(
+      'go',
+      ['build', ...buildFlags, '-ldflags', flags, '-o', staging, pkg === 'controlplane' ? '.' : `./${pkg}`],
+      {
+        timeout: timeouts.goBuild,
+        killSignal: 'SIGKILL',
+        cwd: controlPlaneModuleDir,
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...goEnv({ GOFLAGS: '-modcacherw -mod=readonly', ...buildEnv }),
+          ...(options.goCache ? { GOCACHE: options.goCache } : {}),
+        },
       },
-    });
+    );
   } catch {
     rmSync(staging, { force: true });
     throw new Error(
-      `go build of packages/toolchain/controlplane failed (see above); if go.mod or go.sum is stale, run ` +
-        `"npx controlplane gomod"`,
+      `go build of packages/toolchain/controlplane${pkg === 'controlplane' ? '' : `/${pkg}`} failed (see above); ` +
+        'if go.mod or go.sum is stale, run "npx controlplane gomod"',
     );
   }
-  renameSync(staging, controlPlaneBinary);
-  writeFileSync(controlPlaneStampFile, stamp);
+  renameSync(staging, binary);
+  writeFileSync(stampFile, stamp);
   const seconds = (Date.now() - started) / 1000;
-  log(`controlplane: built in ${seconds.toFixed(1)}s`);
+  log(`${pkg}: built in ${seconds.toFixed(1)}s`);
   return { ...result, built: true, seconds };
 }

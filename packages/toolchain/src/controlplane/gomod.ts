@@ -2,9 +2,18 @@
 // builds, derived from the newest Kubernetes of the matrix, and its go.mod and go.sum, generated and
 // checked.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { goModDownload } from '../go-modules.ts';
 import { binDir, toolchainDir } from '../paths.ts';
 import { readToolVersions } from '../pins.ts';
@@ -85,6 +94,8 @@ export interface ControlPlanePins {
   goDebug: { Key: string; Value: string }[];
   /** Staging modules that k8s.io/kubernetes requires and replaces with its ./staging directory. */
   staging: string[];
+  /** Further libraries our sources use, at their pinned versions (versions.json cluster.goModules). */
+  libraries: Record<string, string>;
 }
 
 /**
@@ -94,7 +105,11 @@ export interface ControlPlanePins {
  * server version, which is the version of the etcd client Kubernetes requires (etcd releases its
  * modules together, so `go mod tidy` resolves to exactly that client).
  */
-export function pinsFromKubernetesGoMod(kubernetesVersion: string, goMod: GoModJson): ControlPlanePins {
+export function pinsFromKubernetesGoMod(
+  kubernetesVersion: string,
+  goMod: GoModJson,
+  libraries: Record<string, string> = {},
+): ControlPlanePins {
   const where = `${kubernetesModule}@${kubernetesVersion} go.mod`;
   const required = new Map((goMod.Require ?? []).map((r) => [r.Path, r.Version]));
   const staging = (goMod.Replace ?? [])
@@ -105,7 +120,14 @@ export function pinsFromKubernetesGoMod(kubernetesVersion: string, goMod: GoModJ
   const etcd = required.get(etcdClientModule);
   if (!etcd) throw new Error(`${where}: does not require ${etcdClientModule}`);
   if (!goMod.Go) throw new Error(`${where}: has no go directive`);
-  return { kubernetes: kubernetesVersion, etcd, go: goMod.Go, goDebug: goMod.GoDebug ?? [], staging };
+  return {
+    kubernetes: kubernetesVersion,
+    etcd,
+    go: goMod.Go,
+    goDebug: goMod.GoDebug ?? [],
+    staging,
+    libraries,
+  };
 }
 
 /** Our go.mod before `go mod tidy` completes it with the indirect requirements and go.sum. */
@@ -122,6 +144,9 @@ export function renderGoMod(pins: ControlPlanePins): string {
     ...pins.goDebug.map((d) => `godebug ${d.Key}=${d.Value}`),
     ...(pins.goDebug.length > 0 ? [''] : []),
     'require (',
+    ...Object.entries(pins.libraries)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([module, version]) => `\t${module} ${version}`),
     `\t${etcdServerModule} ${pins.etcd}`,
     `\t${kubernetesModule} ${pins.kubernetes}`,
     ...pins.staging.map((m) => `\t${m} ${staged}`),
@@ -147,9 +172,12 @@ export function committedPins(dir = controlPlaneModuleDir): { kubernetes: string
   return { kubernetes: version(kubernetesModule), etcd: version(etcdServerModule) };
 }
 
+/** The module's Go sources, relative to its directory: the control plane at the top, the cluster's
+ * programs (kubenode, double, images) in folders below. */
 export function goSources(dir: string): string[] {
-  return readdirSync(dir)
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.go'))
+    .map((f) => f.split(sep).join('/'))
     .sort();
 }
 
@@ -161,7 +189,7 @@ export function goSources(dir: string): string[] {
 export function generateGoMod(dir = controlPlaneModuleDir): ControlPlanePins {
   const kubernetes = newestKubernetesVersion(readToolVersions().kubernetes.versions);
   const { goMod } = downloadGoMod(kubernetesModule, kubernetes);
-  const pins = pinsFromKubernetesGoMod(kubernetes, readGoMod(goMod));
+  const pins = pinsFromKubernetesGoMod(kubernetes, readGoMod(goMod), readToolVersions().cluster.goModules);
   writeFileSync(join(dir, 'go.mod'), renderGoMod(pins));
   rmSync(join(dir, 'go.sum'), { force: true });
   try {
@@ -185,6 +213,7 @@ export function checkGoMod(): { ok: boolean; diff: string[] } {
   const scratch = mkdtempSync(join(tmpdir(), 'controlplane-check-'));
   try {
     for (const file of goSources(controlPlaneModuleDir)) {
+      mkdirSync(dirname(join(scratch, file)), { recursive: true });
       cpSync(join(controlPlaneModuleDir, file), join(scratch, file));
     }
     generateGoMod(scratch);

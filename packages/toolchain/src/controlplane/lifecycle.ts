@@ -54,6 +54,20 @@ export interface StartOptions {
   /** Build the binary first when it is missing or stale (default true). */
   build?: boolean;
   log?: (line: string) => void;
+  /**
+   * For a control plane that serves a node (packages/cluster): a fixed data directory instead of a
+   * temporary one, the node-reachable address it advertises (and listens on, with loopback), the Service
+   * range, and further kube-apiserver flags. Without these it is a loopback-only dry-run server.
+   */
+  node?: {
+    dir: string;
+    advertiseAddress: string;
+    serviceClusterIPRange: string;
+    serviceIP: string;
+    extraArgs: string[];
+    /** A command prefix for each process, e.g. setpriv --pdeathsig KILL, so that they die with their starter. */
+    wrap?: string[];
+  };
 }
 
 const dirPrefix = 'controlplane-run-';
@@ -268,7 +282,9 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
 }
 
 async function startOnce(options: StartOptions, log: (line: string) => void): Promise<ControlPlane> {
-  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const node = options.node;
+  if (node) mkdirSync(node.dir, { recursive: true });
+  const dir = node ? mkdtempSync(join(node.dir, 'run-')) : mkdtempSync(join(tmpdir(), dirPrefix));
   writeFileSync(join(dir, 'owner.pid'), String(process.pid));
   const pki = join(dir, 'pki');
   const bin = join(dir, 'bin');
@@ -294,7 +310,9 @@ async function startOnce(options: StartOptions, log: (line: string) => void): Pr
   const spawnTool = (name: string, args: string[]): ChildProcess => {
     const out = openSync(join(dir, `${name}.log`), 'a');
     try {
-      const child = spawn(controlPlaneBinary, [name, ...args], {
+      const wrap = node?.wrap ?? [];
+      const [command, ...prefix] = [...wrap, controlPlaneBinary];
+      const child = spawn(command as string, [...prefix, name, ...args], {
         cwd: dir,
         detached: true, // its own process group, so that stop() can signal everything it started
         stdio: ['ignore', out, out],
@@ -308,10 +326,21 @@ async function startOnce(options: StartOptions, log: (line: string) => void): Pr
   };
 
   try {
-    execFileSync(controlPlaneBinary, ['certs', '-dir', pki, '-service-ip', serviceIP], {
-      timeout: timeouts.goQuery,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    execFileSync(
+      controlPlaneBinary,
+      [
+        'certs',
+        '-dir',
+        pki,
+        '-service-ip',
+        node?.serviceIP ?? serviceIP,
+        ...(node ? ['-ip', node.advertiseAddress] : []),
+      ],
+      {
+        timeout: timeouts.goQuery,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const token = randomBytes(24).toString('hex');
     writeFileSync(join(dir, 'tokens.csv'), `${token},controlplane-tester,controlplane-tester\n`, {
       mode: 0o600,
@@ -340,8 +369,9 @@ async function startOnce(options: StartOptions, log: (line: string) => void): Pr
       `--etcd-cafile=${p('ca.crt')}`,
       `--etcd-certfile=${p('etcd-client.crt')}`,
       `--etcd-keyfile=${p('etcd-client.key')}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      ...(node
+        ? ['--bind-address=0.0.0.0', `--advertise-address=${node.advertiseAddress}`]
+        : ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1']),
       `--secure-port=${apiPort}`,
       `--cert-dir=${join(dir, 'apiserver')}`,
       `--tls-cert-file=${p('apiserver.crt')}`,
@@ -353,11 +383,19 @@ async function startOnce(options: StartOptions, log: (line: string) => void): Pr
         'Priority,DefaultTolerationSeconds,RuntimeClass,DefaultIngressClass,ValidatingAdmissionPolicy,' +
         'MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
       '--allow-privileged=true', // as on GKE: Pod Security admission, not this switch, decides
-      `--service-cluster-ip-range=${serviceClusterIPRange}`,
+      `--service-cluster-ip-range=${node?.serviceClusterIPRange ?? serviceClusterIPRange}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${p('service-account.pub')}`,
       `--service-account-signing-key-file=${p('service-account.key')}`,
-      '--endpoint-reconciler-type=none', // 127.0.0.1 is not a valid endpoint of the kubernetes Service
+      // 127.0.0.1 is not a valid endpoint of the kubernetes Service; a node's address is
+      ...(node
+        ? [
+            // kubectl logs and exec reach the kubelet as the admin
+            `--kubelet-client-certificate=${p('admin.crt')}`,
+            `--kubelet-client-key=${p('admin.key')}`,
+            ...node.extraArgs,
+          ]
+        : ['--endpoint-reconciler-type=none']),
       '--profiling=false',
     ]);
     const server = `https://127.0.0.1:${apiPort}`;

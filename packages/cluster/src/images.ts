@@ -1,0 +1,188 @@
+// Images for the cluster, written offline by the module's images tool and imported into containerd under
+// exactly the names and tags the manifests use. Every Neural Engine image is the service double with the
+// service's spec (from the catalog) baked in; the data stores, the pause container and a client pod are
+// the double in its other modes; CoreDNS is the pinned CoreDNS binary.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { platform, type ServiceSpec, secretEnvNames, services } from '@neurascale/core';
+import { timeouts } from '@neurascale/toolchain';
+import { clusterImages, network, paths } from './paths.ts';
+
+/** What the double reads from /double/service.json: the service as the catalog describes it. */
+export interface DoubleSpec {
+  service: string;
+  version: string;
+  ports: { name: string; port: number }[];
+  live: string;
+  ready: string;
+  healthPort: string;
+  metricsPort: string;
+  config: string;
+  secretEnv: string[];
+  calls: { name: string; url: string }[];
+  stores: { name: string; env?: string; configKey?: string }[];
+  shutdownSeconds: number;
+}
+
+export function serviceDns(service: string, namespace: string = platform.appNamespace): string {
+  return `${service}.${namespace}.svc.${network.clusterDomain}`;
+}
+
+export function doubleSpec(spec: ServiceSpec, version: string): DoubleSpec {
+  const port = (service: ServiceSpec, name: string) => {
+    const p = service.ports.find((x) => x.name === name);
+    if (!p) throw new Error(`catalog: service "${service.name}" has no port named "${name}"`);
+    return p;
+  };
+  return {
+    service: spec.name,
+    version,
+    ports: spec.ports.map((p) => ({ name: p.name, port: p.containerPort })),
+    live: spec.health.live,
+    ready: spec.health.ready,
+    healthPort: spec.health.port,
+    metricsPort: spec.ports.some((p) => p.name === 'metrics') ? 'metrics' : spec.health.port,
+    config: `${spec.configMountPath}/application.yaml`,
+    secretEnv: spec.secretKeys.map((k) => secretEnvNames[k]),
+    calls: spec.calls.map((c) => {
+      const callee = services.find((s) => s.name === c.service);
+      if (!callee) throw new Error(`catalog: ${spec.name} calls unknown service "${c.service}"`);
+      const p = port(callee, c.port);
+      return {
+        name: `${c.service}/${c.port}`,
+        url: `http://${serviceDns(c.service)}:${p.servicePort ?? p.containerPort}/`,
+      };
+    }),
+    stores: spec.dataStores.map((store) =>
+      store === 'postgresql'
+        ? { name: store, env: secretEnvNames['database-url'] }
+        : store === 'redis'
+          ? { name: store, env: secretEnvNames['redis-url'] }
+          : { name: store, configKey: 'kafka.bootstrap_servers' },
+    ),
+    shutdownSeconds: spec.shutdownSeconds,
+  };
+}
+
+/** The catalog service an image reference stands for, and its tag. */
+export function serviceOfImage(ref: string): { spec: ServiceSpec; tag: string } {
+  const prefix = `${platform.imageRegistry}/`;
+  const at = ref.lastIndexOf(':');
+  if (!ref.startsWith(prefix) || at < prefix.length) {
+    throw new Error(`image "${ref}" is not ${prefix}REPOSITORY:TAG: the cluster has no double for it`);
+  }
+  const repository = ref.slice(prefix.length, at);
+  const spec = services.find((s) => s.imageRepository === repository);
+  if (!spec) throw new Error(`image "${ref}": no catalog service has imageRepository "${repository}"`);
+  return { spec, tag: ref.slice(at + 1) };
+}
+
+interface ImageFile {
+  src?: string;
+  content?: string;
+  dst: string;
+  mode: number;
+}
+interface ImageEntry {
+  refs: string[];
+  files: ImageFile[];
+  entrypoint: string[];
+  user: string;
+  env: string[];
+}
+
+const doubleFile = (binary: string): ImageFile => ({ src: binary, dst: 'double/double', mode: 0o755 });
+
+export function clusterImageEntries(binaries: { double: string; coredns: string }): ImageEntry[] {
+  return [
+    {
+      refs: [clusterImages.pause],
+      files: [doubleFile(binaries.double)],
+      entrypoint: ['/double/double', 'pause'],
+      user: '65535',
+      env: [],
+    },
+    {
+      refs: [clusterImages.store],
+      files: [doubleFile(binaries.double)],
+      entrypoint: ['/double/double', 'store'],
+      user: '10001',
+      env: [],
+    },
+    {
+      refs: [clusterImages.client],
+      files: [
+        doubleFile(binaries.double),
+        {
+          content: JSON.stringify({
+            service: 'e2e-client',
+            version: 'e2e',
+            ports: [{ name: 'http', port: 8080 }],
+            live: '/health/live',
+            ready: '/health/ready',
+            healthPort: 'http',
+            metricsPort: 'http',
+            config: '',
+            secretEnv: [],
+            calls: [],
+            stores: [],
+            shutdownSeconds: 1,
+          } satisfies DoubleSpec),
+          dst: 'double/service.json',
+          mode: 0o644,
+        },
+      ],
+      entrypoint: ['/double/double', 'serve'],
+      user: '10001',
+      env: [],
+    },
+    {
+      refs: [clusterImages.coredns],
+      files: [{ src: binaries.coredns, dst: 'coredns', mode: 0o755 }],
+      entrypoint: ['/coredns'],
+      user: '65532',
+      env: [],
+    },
+  ];
+}
+
+export function serviceImageEntries(refs: string[], double: string): ImageEntry[] {
+  return [...new Set(refs)].sort().map((ref) => {
+    const { spec, tag } = serviceOfImage(ref);
+    return {
+      refs: [ref],
+      files: [
+        doubleFile(double),
+        {
+          content: `${JSON.stringify(doubleSpec(spec, tag), null, 2)}\n`,
+          dst: 'double/service.json',
+          mode: 0o644,
+        },
+      ],
+      entrypoint: ['/double/double', 'serve'],
+      user: String(platform.runAsUser),
+      env: [],
+    };
+  });
+}
+
+/** Writes the images into one tarball and imports it into containerd's k8s.io namespace. */
+export function importImages(entries: ImageEntry[], tools: { images: string; label: string }): void {
+  mkdirSync(paths.images, { recursive: true });
+  const spec = join(paths.images, `${tools.label}.json`);
+  const tar = join(paths.images, `${tools.label}.tar`);
+  writeFileSync(spec, JSON.stringify({ images: entries }));
+  try {
+    execFileSync(tools.images, ['-spec', spec, '-out', tar], { timeout: timeouts.goQuery, stdio: 'pipe' });
+    execFileSync('ctr', ['--address', paths.containerdSocket, '-n', 'k8s.io', 'images', 'import', tar], {
+      timeout: timeouts.goQuery,
+      stdio: 'pipe',
+    });
+  } catch (error) {
+    const e = error as { stderr?: Buffer; message: string };
+    throw new Error(`importing images (${tools.label}) failed: ${e.stderr?.toString().trim() || e.message}`);
+  } finally {
+    rmSync(tar, { force: true });
+  }
+}

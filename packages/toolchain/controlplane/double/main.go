@@ -1,0 +1,470 @@
+// Command double stands in for every Neural Engine service, data store and the pause container in the
+// end-to-end cluster. It honours what the generated manifests promise a service does:
+//
+//   - liveness, readiness and metrics endpoints on the catalog's ports;
+//   - readiness only while its mounted config parses and every secret key it needs is present and
+//     well-formed (a missing or malformed one keeps it unready, and /health/ready says which);
+//   - graceful shutdown: on SIGTERM it turns unready, finishes in-flight requests within the grace
+//     period the catalog gives and exits 0;
+//   - continuously, a request to every service it calls in the catalog and a round trip to every data
+//     store it uses, counted as successes and refusals in /metrics and /calls;
+//   - /probe?target=host:port, a connection attempt from inside the pod, so that a test can ask for a call
+//     the graph does not declare and see the NetworkPolicy refuse it.
+//
+// What it is comes from a JSON spec baked into its image (-spec, default /double/service.json), written
+// by packages/cluster from the service catalog; the version it reports is the image tag.
+//
+// Modes: "double serve" (the default), "double store NAME PORT..." (a data store: answers "PING" with
+// "PONG NAME" on each port) and "double pause" (the pod sandbox: sleeps until signalled).
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+type Port struct {
+	Name string `json:"name"`
+	Port int    `json:"port"`
+}
+
+type Call struct {
+	// Name is "service/port", as the catalog says it.
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+type Store struct {
+	Name string `json:"name"`
+	// Env names the environment variable (from a Secret) holding the store's URL, or ConfigKey the
+	// dotted key of the mounted config holding host:port.
+	Env       string `json:"env,omitempty"`
+	ConfigKey string `json:"configKey,omitempty"`
+}
+
+type Spec struct {
+	Service         string   `json:"service"`
+	Version         string   `json:"version"`
+	Ports           []Port   `json:"ports"`
+	Live            string   `json:"live"`
+	Ready           string   `json:"ready"`
+	HealthPort      string   `json:"healthPort"`
+	MetricsPort     string   `json:"metricsPort"`
+	Config          string   `json:"config"`
+	SecretEnv       []string `json:"secretEnv"`
+	Calls           []Call   `json:"calls"`
+	Stores          []Store  `json:"stores"`
+	ShutdownSeconds int      `json:"shutdownSeconds"`
+}
+
+type counter struct {
+	mu     sync.Mutex
+	counts map[string]map[string]int64 // target -> result -> count
+}
+
+func (c *counter) add(target, result string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.counts == nil {
+		c.counts = map[string]map[string]int64{}
+	}
+	if c.counts[target] == nil {
+		c.counts[target] = map[string]int64{}
+	}
+	c.counts[target][result]++
+}
+
+func (c *counter) snapshot() map[string]map[string]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]map[string]int64{}
+	for t, m := range c.counts {
+		out[t] = map[string]int64{}
+		for r, n := range m {
+			out[t][r] = n
+		}
+	}
+	return out
+}
+
+type double struct {
+	spec     Spec
+	draining atomic.Bool
+	requests atomic.Int64
+	inFlight atomic.Int64
+	calls    counter
+}
+
+// unready says why the service must not take traffic, or "" when it may.
+func (d *double) unready() string {
+	if d.draining.Load() {
+		return "shutting down"
+	}
+	if d.spec.Config != "" {
+		if _, err := d.config(); err != nil {
+			return err.Error()
+		}
+	}
+	for _, name := range d.spec.SecretEnv {
+		value, ok := os.LookupEnv(name)
+		if !ok || strings.TrimSpace(value) == "" {
+			return fmt.Sprintf("secret value %s is missing", name)
+		}
+		if strings.HasSuffix(name, "_URL") {
+			if u, err := url.Parse(value); err != nil || u.Scheme == "" || u.Host == "" {
+				return fmt.Sprintf("secret value %s is not a URL with a scheme and a host", name)
+			}
+		}
+	}
+	return ""
+}
+
+func (d *double) config() (map[string]any, error) {
+	raw, err := os.ReadFile(d.spec.Config)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %v", d.spec.Config, err)
+	}
+	var parsed map[string]any
+	if err := yaml.Unmarshal(raw, &parsed); err != nil {
+		return nil, fmt.Errorf("config %s: %v", d.spec.Config, err)
+	}
+	if len(parsed) == 0 {
+		return nil, fmt.Errorf("config %s is empty", d.spec.Config)
+	}
+	return parsed, nil
+}
+
+func lookup(config map[string]any, dotted string) string {
+	var node any = config
+	for _, key := range strings.Split(dotted, ".") {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return ""
+		}
+		node = m[key]
+	}
+	if s, ok := node.(string); ok {
+		return s
+	}
+	return ""
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (d *double) handler(port Port) http.Handler {
+	mux := http.NewServeMux()
+	if port.Name == d.spec.HealthPort {
+		mux.HandleFunc(d.spec.Live, func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, map[string]string{"status": "live"})
+		})
+		mux.HandleFunc(d.spec.Ready, func(w http.ResponseWriter, _ *http.Request) {
+			if why := d.unready(); why != "" {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unready", "reason": why})
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		})
+		mux.HandleFunc("/calls", func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusOK, d.calls.snapshot())
+		})
+		mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
+			raw, err := os.ReadFile(d.spec.Config)
+			if err != nil {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+				return
+			}
+			sum := sha256.Sum256(raw)
+			writeJSON(w, http.StatusOK, map[string]string{"sha256": hex.EncodeToString(sum[:]), "content": string(raw)})
+		})
+		mux.HandleFunc("/probe", func(w http.ResponseWriter, r *http.Request) {
+			target := r.URL.Query().Get("target")
+			writeJSON(w, http.StatusOK, map[string]string{"target": target, "result": probe(target)})
+		})
+	}
+	if port.Name == d.spec.MetricsPort {
+		mux.HandleFunc("/metrics", d.metrics)
+	}
+	// Everything else is the service's work: it answers who served it, so that a test sees which
+	// version and which pod took each request.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		d.inFlight.Add(1)
+		defer d.inFlight.Add(-1)
+		d.requests.Add(1)
+		if delay, err := time.ParseDuration(r.URL.Query().Get("delay")); err == nil && delay > 0 && delay <= 30*time.Second {
+			time.Sleep(delay)
+		}
+		host, _ := os.Hostname()
+		writeJSON(w, http.StatusOK, map[string]string{
+			"service": d.spec.Service, "version": d.spec.Version, "pod": host, "port": port.Name,
+		})
+	})
+	return mux
+}
+
+func (d *double) metrics(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	ready := 1
+	if d.unready() != "" {
+		ready = 0
+	}
+	fmt.Fprintf(w, "# HELP neurascale_up Whether the service is ready to take traffic.\n# TYPE neurascale_up gauge\n")
+	fmt.Fprintf(w, "neurascale_up{service=%q,version=%q} %d\n", d.spec.Service, d.spec.Version, ready)
+	fmt.Fprintf(w, "# HELP neurascale_requests_total Requests served.\n# TYPE neurascale_requests_total counter\n")
+	fmt.Fprintf(w, "neurascale_requests_total{service=%q} %d\n", d.spec.Service, d.requests.Load())
+	fmt.Fprintf(w, "# HELP neurascale_requests_in_flight Requests being served.\n# TYPE neurascale_requests_in_flight gauge\n")
+	fmt.Fprintf(w, "neurascale_requests_in_flight{service=%q} %d\n", d.spec.Service, d.inFlight.Load())
+	fmt.Fprintf(w, "# HELP neurascale_calls_total Calls to other services and data stores, by result.\n# TYPE neurascale_calls_total counter\n")
+	snap := d.calls.snapshot()
+	targets := make([]string, 0, len(snap))
+	for t := range snap {
+		targets = append(targets, t)
+	}
+	sort.Strings(targets)
+	for _, t := range targets {
+		for _, result := range []string{"ok", "refused"} {
+			fmt.Fprintf(w, "neurascale_calls_total{service=%q,target=%q,result=%q} %d\n", d.spec.Service, t, result, snap[t][result])
+		}
+	}
+}
+
+// probe opens a TCP connection to target; "ok" when it is accepted, else why not.
+func probe(target string) string {
+	if _, _, err := net.SplitHostPort(target); err != nil {
+		return "bad target: " + err.Error()
+	}
+	conn, err := net.DialTimeout("tcp", target, 2*time.Second)
+	if err != nil {
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return "timeout"
+		}
+		return "refused: " + err.Error()
+	}
+	_ = conn.Close()
+	return "ok"
+}
+
+// storeRoundTrip sends PING to a data store double and expects PONG.
+func storeRoundTrip(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.WriteString(conn, "PING\n"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if !strings.HasPrefix(line, "PONG") {
+		return fmt.Errorf("unexpected answer %q", line)
+	}
+	return nil
+}
+
+func (d *double) storeAddr(s Store) string {
+	if s.Env != "" {
+		u, err := url.Parse(os.Getenv(s.Env))
+		if err != nil {
+			return ""
+		}
+		return u.Host
+	}
+	config, err := d.config()
+	if err != nil {
+		return ""
+	}
+	return strings.Split(lookup(config, s.ConfigKey), ",")[0]
+}
+
+func (d *double) callLoop(ctx context.Context) {
+	client := &http.Client{Timeout: 2 * time.Second}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for _, c := range d.spec.Calls {
+			resp, err := client.Get(c.URL)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			if err == nil && resp.StatusCode == http.StatusOK {
+				d.calls.add(c.Name, "ok")
+			} else {
+				d.calls.add(c.Name, "refused")
+			}
+		}
+		for _, s := range d.spec.Stores {
+			addr := d.storeAddr(s)
+			if addr != "" && storeRoundTrip(addr) == nil {
+				d.calls.add(s.Name, "ok")
+			} else {
+				d.calls.add(s.Name, "refused")
+			}
+		}
+	}
+}
+
+func serve(specPath string) int {
+	raw, err := os.ReadFile(specPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "double: %v\n", err)
+		return 1
+	}
+	d := &double{}
+	if err := json.Unmarshal(raw, &d.spec); err != nil {
+		fmt.Fprintf(os.Stderr, "double: %s: %v\n", specPath, err)
+		return 1
+	}
+	grace := time.Duration(d.spec.ShutdownSeconds) * time.Second
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	servers := make([]*http.Server, 0, len(d.spec.Ports))
+	failed := make(chan error, len(d.spec.Ports))
+	for _, p := range d.spec.Ports {
+		srv := &http.Server{Addr: fmt.Sprintf(":%d", p.Port), Handler: d.handler(p), ReadHeaderTimeout: 5 * time.Second}
+		servers = append(servers, srv)
+		go func() {
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				failed <- err
+			}
+		}()
+	}
+	callCtx, stopCalls := context.WithCancel(ctx)
+	defer stopCalls()
+	go d.callLoop(callCtx)
+	fmt.Printf("double: %s %s serving %d port(s)\n", d.spec.Service, d.spec.Version, len(servers))
+	select {
+	case err := <-failed:
+		fmt.Fprintf(os.Stderr, "double: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	// SIGTERM: take no new traffic (readiness fails), finish what is in flight within the grace period.
+	d.draining.Store(true)
+	stopCalls()
+	shutdown, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	var wg sync.WaitGroup
+	code := 0
+	var mu sync.Mutex
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(shutdown); err != nil {
+				mu.Lock()
+				code = 1
+				mu.Unlock()
+				fmt.Fprintf(os.Stderr, "double: shutdown of %s: %v\n", srv.Addr, err)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("double: %s stopped after %d request(s)\n", d.spec.Service, d.requests.Load())
+	return code
+}
+
+func store(name string, ports []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	for _, p := range ports {
+		ln, err := net.Listen("tcp", ":"+p)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "double store: %v\n", err)
+			return 1
+		}
+		go func() {
+			<-ctx.Done()
+			ln.Close()
+		}()
+		go func() {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer conn.Close()
+					_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+					r := bufio.NewReader(conn)
+					for {
+						line, err := r.ReadString('\n')
+						if err != nil {
+							return
+						}
+						if strings.TrimSpace(line) == "PING" {
+							fmt.Fprintf(conn, "PONG %s\n", name)
+						}
+					}
+				}()
+			}
+		}()
+	}
+	fmt.Printf("double store: %s on %v\n", name, ports)
+	<-ctx.Done()
+	return 0
+}
+
+func main() {
+	mode := "serve"
+	args := os.Args[1:]
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		mode, args = args[0], args[1:]
+	}
+	switch mode {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ExitOnError)
+		spec := fs.String("spec", "/double/service.json", "the service's spec, written from the catalog")
+		_ = fs.Parse(args)
+		os.Exit(serve(*spec))
+	case "store":
+		if len(args) < 2 {
+			fmt.Fprintln(os.Stderr, "usage: double store NAME PORT...")
+			os.Exit(2)
+		}
+		os.Exit(store(args[0], args[1:]))
+	case "pause":
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+		defer stop()
+		<-ctx.Done()
+	default:
+		fmt.Fprintf(os.Stderr, "double: unknown mode %q (serve, store, pause)\n", mode)
+		os.Exit(2)
+	}
+}
