@@ -6,5 +6,6 @@ export * from './findings.ts';
 export * from './inputs.ts';
 export * from './kustomize.ts';
 export { type Format, formats, report } from './reporters.ts';
+export { crdsFor, waitUntilServed } from './server.ts';
 export { validateOnServer } from './server-cli.ts';
 export * from './validate.ts';

@@ -9,7 +9,7 @@
 //   - continuously, a request to every service it calls in the catalog and a round trip to every data
 //     store it uses, counted as successes and refusals in /metrics and /calls;
 //   - /probe?target=host:port, a connection attempt from inside the pod, so that a test can ask for a call
-//     the graph does not declare and see the NetworkPolicy refuse it.
+//     the graph does not declare and see the NetworkPolicy refuse it; /resolve?name=NAME, a DNS lookup.
 //
 // What it is comes from a JSON spec baked into its image (-spec, default /double/service.json), written
 // by packages/cluster from the service catalog; the version it reports is the image tag.
@@ -199,6 +199,18 @@ func (d *double) handler(port Port) http.Handler {
 			}
 			sum := sha256.Sum256(raw)
 			writeJSON(w, http.StatusOK, map[string]string{"sha256": hex.EncodeToString(sum[:]), "content": string(raw)})
+		})
+		mux.HandleFunc("/resolve", func(w http.ResponseWriter, r *http.Request) {
+			name := r.URL.Query().Get("name")
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			defer cancel()
+			addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+			if err != nil {
+				writeJSON(w, http.StatusOK, map[string]any{"name": name, "error": err.Error()})
+				return
+			}
+			sort.Strings(addrs)
+			writeJSON(w, http.StatusOK, map[string]any{"name": name, "addresses": addrs})
 		})
 		mux.HandleFunc("/probe", func(w http.ResponseWriter, r *http.Request) {
 			target := r.URL.Query().Get("target")

@@ -1,0 +1,431 @@
+// The end-to-end suite: each generated environment in turn, on a fresh real cluster, from `kustomize build`
+// of the committed tree. Steps follow docs/e2e.md; each prints what it measured.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { environments, platform, services } from '@neurascale/core';
+import { repoRoot } from '@neurascale/toolchain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  apply,
+  askPod,
+  build,
+  catalogService,
+  cpuMillis,
+  deploy,
+  httpGet,
+  type Json,
+  type Kubectl,
+  kubectlFor,
+  kubectlJson,
+  memoryBytes,
+  nextRevision,
+  outsideNamespace,
+  type PodInfo,
+  pods,
+  scaleToNode,
+  serviceDns,
+  serviceTargets,
+  settledReplicas,
+  startLoad,
+  unsettled,
+  waitUntil,
+} from '../src/e2e.ts';
+import { type ClusterState, down, up } from '../src/lifecycle.ts';
+import { nodeName } from '../src/paths.ts';
+
+const log = (line: string) => console.log(line);
+const ns = platform.appNamespace;
+const settle = 300_000;
+
+interface Report {
+  env: string;
+  clusterSeconds?: number;
+  secondsToReady?: number;
+  scaling?: string;
+  edges?: { allowed: number; refused: number; outsideRefused: number; dns: number };
+  steps: Record<string, { sent: number; failed: number; note?: string }>;
+}
+const reports: Report[] = [];
+
+afterAll(() => {
+  console.log('\nend-to-end summary');
+  for (const r of reports) {
+    console.log(
+      `  ${r.env}: cluster ready in ${r.clusterSeconds?.toFixed(1)}s; workloads ready in ${r.secondsToReady?.toFixed(1)}s; ${r.scaling}`,
+    );
+    if (r.edges) {
+      console.log(
+        `    edges: ${r.edges.allowed} allowed and carrying traffic, ${r.edges.refused} undeclared refused, ` +
+          `${r.edges.outsideRefused} refused from ${outsideNamespace}, ${r.edges.dns} DNS names resolved`,
+      );
+    }
+    for (const [step, s] of Object.entries(r.steps)) {
+      console.log(`    ${step}: ${s.sent} requests sent, ${s.failed} failed${s.note ? ` (${s.note})` : ''}`);
+    }
+  }
+});
+
+async function appPods(kubectl: Kubectl): Promise<PodInfo[]> {
+  return (await pods(kubectl, ns)).filter((p) => !p.terminating && p.phase === 'Running');
+}
+
+/** Waits until the namespace's workloads settle again and no pod is left terminating. */
+async function settled(kubectl: Kubectl, docs: Json[], what: string): Promise<void> {
+  await waitUntil(what, settle, async () => {
+    const waiting = await unsettled(kubectl, docs);
+    const terminating = (await pods(kubectl, ns)).filter((p) => p.terminating);
+    return waiting.length === 0 && terminating.length === 0 ? true : undefined;
+  });
+}
+
+/** Workloads that can lose a pod without losing their Service: more than one replica. */
+function multiReplica(docs: Json[]): Set<string> {
+  return new Set(
+    docs
+      .filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet')
+      .filter((w) => settledReplicas(docs, w) >= 2)
+      .map((w) => String((w.metadata as Json).name)),
+  );
+}
+
+/** Single-replica StatefulSets cannot roll without a gap (no surge): their load is reported, not held to 0. */
+function gapless(docs: Json[]): Set<string> {
+  return new Set(
+    docs
+      .filter((d) => d.kind === 'Deployment' || (d.kind === 'StatefulSet' && settledReplicas(docs, d) >= 2))
+      .map((w) => String((w.metadata as Json).name)),
+  );
+}
+
+function failuresOf(result: Awaited<ReturnType<ReturnType<typeof startLoad>['stop']>>, names: Set<string>) {
+  let sent = 0;
+  let failed = 0;
+  let excludedFailed = 0;
+  for (const [name, t] of Object.entries(result.byTarget)) {
+    if (names.has(name)) {
+      sent += t.sent;
+      failed += t.failed;
+    } else excludedFailed += t.failed;
+  }
+  return { sent, failed, excludedFailed };
+}
+
+// NEURASCALE_E2E_ENVIRONMENTS=dev,staging narrows the run (a developer's loop); CI runs every environment.
+const chosen = process.env.NEURASCALE_E2E_ENVIRONMENTS?.split(',').filter(Boolean);
+const envs = environments(repoRoot).filter((e) => !chosen || chosen.includes(e));
+
+describe.each(envs)('environment %s', (env) => {
+  const report: Report = { env, steps: {} };
+  reports.push(report);
+  let state: ClusterState;
+  let kubectl: Kubectl;
+  let cacheDir: string;
+  let revision1: Json[];
+  let tools: { images: string; double: string };
+
+  beforeAll(async () => {
+    const started = Date.now();
+    state = await up(log);
+    report.clusterSeconds = (Date.now() - started) / 1000;
+    cacheDir = mkdtempSync(join(tmpdir(), 'e2e-kubectl-'));
+    kubectl = kubectlFor(String(state.kubeconfig), cacheDir);
+    tools = {
+      images: join(repoRoot, '.tools', 'bin', 'images'),
+      double: join(repoRoot, '.tools', 'bin', 'double'),
+    };
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    await down(log);
+  }, 5 * 60_000);
+
+  it(
+    '1. every workload is Available and every pod Ready, with no restarts',
+    async () => {
+      const node = await kubectlJson(kubectl, ['get', 'node', nodeName]);
+      const alloc = (node.status as Json).allocatable as Record<string, string>;
+      const scaled = scaleToNode(build(join(repoRoot, 'generated', 'overlays', env)), {
+        cpuMillis: cpuMillis(String(alloc.cpu)),
+        memoryBytes: memoryBytes(String(alloc.memory)),
+      });
+      report.scaling = `requests scaled to the node: CPU ×${scaled.scaling.cpuFactor.toFixed(3)}, memory ×${scaled.scaling.memoryFactor.toFixed(3)}`;
+      revision1 = scaled.docs;
+      const deployed = await deploy(kubectl, revision1, tools, `${env}-r1`);
+      report.secondsToReady = deployed.secondsToReady;
+      const running = await appPods(kubectl);
+      const expected = revision1
+        .filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet')
+        .reduce((n, w) => n + settledReplicas(revision1, w), 0);
+      expect(running.length).toBe(expected);
+      expect(running.filter((p) => !p.ready).map((p) => p.name)).toEqual([]);
+      expect(running.filter((p) => p.restarts > 0).map((p) => `${p.name}: ${p.restarts}`)).toEqual([]);
+    },
+    15 * 60_000,
+  );
+
+  it(
+    '2. every declared edge carries traffic; undeclared calls and other namespaces are refused; DNS works',
+    async () => {
+      const running = await appPods(kubectl);
+      const byService = new Map<string, PodInfo>();
+      for (const p of running) if (!byService.has(p.service)) byService.set(p.service, p);
+      // The doubles call their callees and data stores every second: compare two counts a few seconds apart.
+      const count = async () =>
+        new Map(
+          await Promise.all(running.map(async (p) => [p.name, (await askPod(p, '/calls')) as Json] as const)),
+        );
+      const first = await count();
+      await new Promise((r) => setTimeout(r, 5000));
+      const second = await count();
+      let allowed = 0;
+      const broken: string[] = [];
+      for (const p of running) {
+        const spec = catalogService(p.service);
+        const edges = [...spec.calls.map((c) => `${c.service}/${c.port}`), ...spec.dataStores];
+        for (const edge of edges) {
+          const a = ((first.get(p.name) ?? {})[edge] ?? {}) as Record<string, number>;
+          const b = ((second.get(p.name) ?? {})[edge] ?? {}) as Record<string, number>;
+          const ok = (b.ok ?? 0) - (a.ok ?? 0);
+          const refused = (b.refused ?? 0) - (a.refused ?? 0);
+          if (ok > 0 && refused === 0) allowed++;
+          else broken.push(`${p.name} → ${edge}: ${ok} ok, ${refused} refused in 5 s`);
+        }
+      }
+      expect(broken).toEqual([]);
+
+      // Every pair the graph does not declare, on every port of the callee, through its Service.
+      const refusedOnes: string[] = [];
+      const leaked: string[] = [];
+      const checks: Promise<void>[] = [];
+      for (const caller of services) {
+        const from = byService.get(caller.name);
+        if (!from) continue;
+        for (const callee of services) {
+          if (callee.name === caller.name) continue;
+          for (const port of callee.ports) {
+            if (caller.calls.some((c) => c.service === callee.name && c.port === port.name)) continue;
+            const target = `${serviceDns(callee.name)}:${port.servicePort ?? port.containerPort}`;
+            checks.push(
+              askPod(from, `/probe?target=${encodeURIComponent(target)}`).then((r) => {
+                if (r.result === 'ok') leaked.push(`${caller.name} → ${callee.name}/${port.name}`);
+                else if (String(r.result).includes('lookup'))
+                  leaked.push(`${caller.name}: DNS failed for ${target}: ${r.result}`);
+                else refusedOnes.push(`${caller.name} → ${callee.name}/${port.name}`);
+              }),
+            );
+          }
+        }
+      }
+      await Promise.all(checks);
+      expect(leaked).toEqual([]);
+
+      // A pod in a namespace no policy admits reaches no service.
+      const [outside] = (await pods(kubectl, outsideNamespace)).filter((p) => p.ready);
+      expect(outside).toBeDefined();
+      let outsideRefused = 0;
+      const outsideLeaks: string[] = [];
+      await Promise.all(
+        services.flatMap((callee) =>
+          callee.ports.map(async (port) => {
+            const target = `${serviceDns(callee.name)}:${port.servicePort ?? port.containerPort}`;
+            const r = await askPod(
+              { ...(outside as PodInfo), service: 'e2e-client' },
+              `/probe?target=${encodeURIComponent(target)}`,
+              8080,
+            );
+            if (r.result === 'ok') outsideLeaks.push(`${outsideNamespace} → ${callee.name}/${port.name}`);
+            else outsideRefused++;
+          }),
+        ),
+      );
+      expect(outsideLeaks).toEqual([]);
+
+      // DNS: every service name resolves, from inside the namespace, to the Service's ClusterIP.
+      const svcList = await kubectlJson(kubectl, ['-n', ns, 'get', 'services']);
+      const clusterIPs = new Map(
+        ((svcList.items as Json[]) ?? []).map((s) => [
+          String((s.metadata as Json).name),
+          String((s.spec as Json).clusterIP),
+        ]),
+      );
+      const from = running[0] as PodInfo;
+      let dns = 0;
+      for (const spec of services) {
+        const answer = await askPod(from, `/resolve?name=${serviceDns(spec.name)}`);
+        expect(answer.addresses, `${spec.name}: ${JSON.stringify(answer)}`).toEqual([
+          clusterIPs.get(spec.name),
+        ]);
+        dns++;
+      }
+      report.edges = { allowed, refused: refusedOnes.length, outsideRefused, dns };
+    },
+    10 * 60_000,
+  );
+
+  it(
+    '3. a rolling update with a config change, under load through every Service: 0 failed requests',
+    async () => {
+      const revision2 = nextRevision(env, 'e2e2');
+      const node = await kubectlJson(kubectl, ['get', 'node', nodeName]);
+      const alloc = (node.status as Json).allocatable as Record<string, string>;
+      const scaled = scaleToNode(revision2, {
+        cpuMillis: cpuMillis(String(alloc.cpu)),
+        memoryBytes: memoryBytes(String(alloc.memory)),
+      });
+      const targets = await serviceTargets(kubectl);
+      const load = startLoad(targets);
+      await new Promise((r) => setTimeout(r, 2000));
+      try {
+        await deploy(kubectl, scaled.docs, tools, `${env}-r2`);
+        await settled(kubectl, scaled.docs, 'revision 2 rolled out');
+      } finally {
+        const result = await load.stop();
+        const held = failuresOf(result, gapless(scaled.docs));
+        report.steps['3 rolling update'] = {
+          sent: result.sent,
+          failed: held.failed,
+          note:
+            held.excludedFailed > 0
+              ? `${held.excludedFailed} failed on a one-replica StatefulSet, which cannot roll without a gap`
+              : undefined,
+        };
+        expect(held.failed, result.errors.join('\n')).toBe(0);
+      }
+      // Every pod now serves the new version and the new config.
+      for (const p of await appPods(kubectl)) {
+        const served = await httpGet(`http://${p.ip}:${catalogService(p.service).ports[0]?.containerPort}/`);
+        expect((JSON.parse(served.body) as Json).version).toMatch(/-e2e2$/);
+        const config = await askPod(p, '/config');
+        expect(String(config.content)).toContain('e2e_revision: "e2e2"');
+      }
+    },
+    20 * 60_000,
+  );
+
+  it(
+    '4. rollback to the committed revision under load: 0 failed requests, previous version and config served',
+    async () => {
+      const targets = await serviceTargets(kubectl);
+      const load = startLoad(targets);
+      await new Promise((r) => setTimeout(r, 2000));
+      try {
+        await apply(kubectl, revision1, `${env} revision 1`);
+        await settled(kubectl, revision1, 'rolled back to revision 1');
+      } finally {
+        const result = await load.stop();
+        const held = failuresOf(result, gapless(revision1));
+        report.steps['4 rollback'] = {
+          sent: result.sent,
+          failed: held.failed,
+          note:
+            held.excludedFailed > 0
+              ? `${held.excludedFailed} failed on a one-replica StatefulSet, which cannot roll without a gap`
+              : undefined,
+        };
+        expect(held.failed, result.errors.join('\n')).toBe(0);
+      }
+      for (const p of await appPods(kubectl)) {
+        const served = await httpGet(`http://${p.ip}:${catalogService(p.service).ports[0]?.containerPort}/`);
+        expect((JSON.parse(served.body) as Json).version).not.toMatch(/-e2e2$/);
+        const config = await askPod(p, '/config');
+        expect(String(config.content)).not.toContain('e2e_revision');
+      }
+    },
+    20 * 60_000,
+  );
+
+  it(
+    '5. chaos: pod deletes and evictions under load lose no request; the PodDisruptionBudget refuses the eviction beyond it',
+    async () => {
+      const several = multiReplica(revision1);
+      const targets = (await serviceTargets(kubectl)).filter((t) => several.has(t.name));
+      if (several.size === 0) {
+        report.steps['5 chaos'] = {
+          sent: 0,
+          failed: 0,
+          note: 'every workload has one replica: nothing can be disrupted without downtime',
+        };
+        return;
+      }
+      const load = startLoad(targets);
+      await new Promise((r) => setTimeout(r, 2000));
+      const refusals: string[] = [];
+      const allowedEvictions: string[] = [];
+      try {
+        const running = await appPods(kubectl);
+        for (const name of several) {
+          const mine = running.filter((p) => p.service === name);
+          // Evict every pod at once: the budget lets some go and refuses the rest (HTTP 429).
+          const answers = await Promise.all(
+            mine.map((p) =>
+              kubectl(
+                ['create', '--raw', `/api/v1/namespaces/${ns}/pods/${p.name}/eviction`, '-f', '-'],
+                JSON.stringify({
+                  apiVersion: 'policy/v1',
+                  kind: 'Eviction',
+                  metadata: { name: p.name, namespace: ns },
+                }),
+              ),
+            ),
+          );
+          answers.forEach((a, i) => {
+            if (a.code === 0) allowedEvictions.push(mine[i]?.name ?? '');
+            else if (/429|disruption budget/i.test(a.stderr)) refusals.push(mine[i]?.name ?? '');
+            else throw new Error(`eviction of ${mine[i]?.name}: ${a.stderr}`);
+          });
+        }
+        await settled(kubectl, revision1, 'recovered from the evictions');
+        // Then a plain delete of one pod per workload (no budget is asked).
+        const again = await appPods(kubectl);
+        await Promise.all(
+          [...several].map(async (name) => {
+            const victim = again.find((p) => p.service === name);
+            if (!victim) return;
+            const r = await kubectl(['-n', ns, 'delete', 'pod', victim.name, '--wait=false']);
+            if (r.code !== 0) throw new Error(`deleting ${victim.name}: ${r.stderr}`);
+          }),
+        );
+        await settled(kubectl, revision1, 'recovered from the deletes');
+      } finally {
+        const result = await load.stop();
+        report.steps['5 chaos'] = {
+          sent: result.sent,
+          failed: result.failed,
+          note: `${allowedEvictions.length} evictions allowed, ${refusals.length} refused by the budget, ${several.size} pods deleted`,
+        };
+        expect(result.failed, result.errors.join('\n')).toBe(0);
+      }
+      expect(allowedEvictions.length).toBeGreaterThan(0);
+      expect(refusals.length).toBeGreaterThan(0);
+    },
+    20 * 60_000,
+  );
+
+  it(
+    '6. the workloads run under the restricted Pod Security profile, enforced by the real admission',
+    async () => {
+      const namespace = await kubectlJson(kubectl, ['get', 'namespace', ns]);
+      expect(((namespace.metadata as Json).labels as Json)['pod-security.kubernetes.io/enforce']).toBe(
+        'restricted',
+      );
+      const privileged = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'e2e-privileged', namespace: ns },
+        spec: {
+          containers: [
+            { name: 'c', image: 'localhost/neurascale-e2e/client:1', securityContext: { privileged: true } },
+          ],
+        },
+      };
+      const refused = await kubectl(['create', '-f', '-'], JSON.stringify(privileged));
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/violates PodSecurity "restricted/);
+      // Every running pod was admitted under that profile (the namespace enforced it when they were created).
+      expect((await appPods(kubectl)).length).toBeGreaterThan(0);
+    },
+    5 * 60_000,
+  );
+});
