@@ -4,7 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@neurascale/toolchain';
 
-export const testProjects = ['core', 'validation', 'validation-server', 'toolchain', 'tools'] as const;
+export const testProjects = [
+  'core',
+  'validation',
+  'validation-server',
+  'toolchain',
+  'tools',
+  'cluster',
+  'cluster-e2e',
+] as const;
 
 interface VitestReport {
   numPassedTests: number;

@@ -19,7 +19,7 @@ export const nodeLabels = {
   'topology.kubernetes.io/zone': 'europe-west4-a',
 };
 /** GPUs the node advertises (an extended resource; the containers run on the CPU like any other). */
-export const advertisedGpus = 4;
+export const advertisedGpus = 16;
 
 export interface RunningCluster {
   kubeconfig: string;
@@ -182,7 +182,7 @@ export async function startCluster(tools: Installed, log: (line: string) => void
       },
       failed,
     );
-    importImages(clusterImageEntries(tools), { images: tools.images, label: 'cluster' });
+    await importImages(clusterImageEntries(tools), { images: tools.images, label: 'cluster' });
     log(`cluster: containerd ready, cluster images imported (${since()}s)`);
 
     controlPlane = await startControlPlane({

@@ -474,6 +474,7 @@ export interface LoadResult {
 /** Steady load: each target gets one request at a time, back to back, each on a new connection. */
 export function startLoad(targets: LoadTarget[]): { stop(): Promise<LoadResult> } {
   let running = true;
+  const started = Date.now();
   const result: LoadResult = { sent: 0, failed: 0, byTarget: {}, errors: [] };
   const loops = targets.map(async (t) => {
     const mine = { sent: 0, failed: 0, versions: {} as Record<string, number> };
@@ -489,7 +490,11 @@ export function startLoad(targets: LoadTarget[]): { stop(): Promise<LoadResult> 
       } catch (error) {
         mine.failed++;
         result.failed++;
-        if (result.errors.length < 20) result.errors.push(`${t.name}: ${(error as Error).message}`);
+        if (result.errors.length < 20) {
+          result.errors.push(
+            `${t.name} at +${((Date.now() - started) / 1000).toFixed(1)}s: ${(error as Error).message}`,
+          );
+        }
         await sleep(50);
       }
     }
@@ -543,6 +548,18 @@ export interface Deployed {
   secondsToReady: number;
 }
 
+/** A new revision of an environment already deployed: its images, then its objects (async throughout, so a
+ * load generator in this process is never starved). */
+export async function rollOut(
+  kubectl: Kubectl,
+  docs: Json[],
+  tools: { images: string; double: string },
+  label: string,
+): Promise<void> {
+  await importImages(serviceImageEntries(imagesOf(docs), tools.double), { images: tools.images, label });
+  await apply(kubectl, docs, label);
+}
+
 export async function deploy(
   kubectl: Kubectl,
   docs: Json[],
@@ -550,7 +567,7 @@ export async function deploy(
   label: string,
 ): Promise<Omit<Deployed, 'scaling'>> {
   const started = Date.now();
-  importImages(serviceImageEntries(imagesOf(docs), tools.double), { images: tools.images, label });
+  await importImages(serviceImageEntries(imagesOf(docs), tools.double), { images: tools.images, label });
   const parsed = parseDocuments(docs.map((d) => `---\n${stringify(d)}`).join(''), `${label}.yaml`).docs;
   const crds = crdsFor(parsed);
   await apply(kubectl, crds as Json[], 'CustomResourceDefinitions');

@@ -2,9 +2,10 @@
 // exactly the names and tags the manifests use. Every Neural Engine image is the service double with the
 // service's spec (from the catalog) baked in; the data stores, the pause container and a client pod are
 // the double in its other modes; CoreDNS is the pinned CoreDNS binary.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { platform, type ServiceSpec, secretEnvNames, services } from '@neurascale/core';
 import { timeouts } from '@neurascale/toolchain';
 import { clusterImages, network, paths } from './paths.ts';
@@ -167,20 +168,27 @@ export function serviceImageEntries(refs: string[], double: string): ImageEntry[
   });
 }
 
-/** Writes the images into one tarball and imports it into containerd's k8s.io namespace. */
-export function importImages(entries: ImageEntry[], tools: { images: string; label: string }): void {
+const run = promisify(execFile);
+
+/**
+ * Writes the images into one tarball and imports it into containerd's k8s.io namespace. Asynchronous, so
+ * that a load generator in the same process keeps running meanwhile.
+ */
+export async function importImages(
+  entries: ImageEntry[],
+  tools: { images: string; label: string },
+): Promise<void> {
   mkdirSync(paths.images, { recursive: true });
   const spec = join(paths.images, `${tools.label}.json`);
   const tar = join(paths.images, `${tools.label}.tar`);
   writeFileSync(spec, JSON.stringify({ images: entries }));
   try {
-    execFileSync(tools.images, ['-spec', spec, '-out', tar], { timeout: timeouts.goQuery, stdio: 'pipe' });
-    execFileSync('ctr', ['--address', paths.containerdSocket, '-n', 'k8s.io', 'images', 'import', tar], {
+    await run(tools.images, ['-spec', spec, '-out', tar], { timeout: timeouts.goQuery });
+    await run('ctr', ['--address', paths.containerdSocket, '-n', 'k8s.io', 'images', 'import', tar], {
       timeout: timeouts.goQuery,
-      stdio: 'pipe',
     });
   } catch (error) {
-    const e = error as { stderr?: Buffer; message: string };
+    const e = error as { stderr?: string; message: string };
     throw new Error(`importing images (${tools.label}) failed: ${e.stderr?.toString().trim() || e.message}`);
   } finally {
     rmSync(tar, { force: true });

@@ -23,6 +23,7 @@ import {
   outsideNamespace,
   type PodInfo,
   pods,
+  rollOut,
   scaleToNode,
   serviceDns,
   serviceTargets,
@@ -185,8 +186,8 @@ describe.each(envs)('environment %s', (env) => {
         const spec = catalogService(p.service);
         const edges = [...spec.calls.map((c) => `${c.service}/${c.port}`), ...spec.dataStores];
         for (const edge of edges) {
-          const a = ((first.get(p.name) ?? {})[edge] ?? {}) as Record<string, number>;
-          const b = ((second.get(p.name) ?? {})[edge] ?? {}) as Record<string, number>;
+          const a = (first.get(p.name)?.[edge] ?? {}) as Record<string, number>;
+          const b = (second.get(p.name)?.[edge] ?? {}) as Record<string, number>;
           const ok = (b.ok ?? 0) - (a.ok ?? 0);
           const refused = (b.refused ?? 0) - (a.refused ?? 0);
           if (ok > 0 && refused === 0) allowed++;
@@ -278,7 +279,7 @@ describe.each(envs)('environment %s', (env) => {
       const load = startLoad(targets);
       await new Promise((r) => setTimeout(r, 2000));
       try {
-        await deploy(kubectl, scaled.docs, tools, `${env}-r2`);
+        await rollOut(kubectl, scaled.docs, tools, `${env}-r2`);
         await settled(kubectl, scaled.docs, 'revision 2 rolled out');
       } finally {
         const result = await load.stop();

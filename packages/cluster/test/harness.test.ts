@@ -1,0 +1,189 @@
+// The harness's pure parts: the doubles' specs from the catalog, image names, scaling to the node, the
+// stand-ins for External Secrets and volumes. No cluster needed.
+import { platform, services } from '@neurascale/core';
+import { describe, expect, it } from 'vitest';
+import {
+  cpuMillis,
+  externalSecretTargets,
+  type Json,
+  memoryBytes,
+  scaleToNode,
+  settledReplicas,
+  volumesFor,
+} from '../src/e2e.ts';
+import { doubleSpec, serviceImageEntries, serviceOfImage } from '../src/images.ts';
+
+const byName = (name: string) => {
+  const s = services.find((x) => x.name === name);
+  if (!s) throw new Error(name);
+  return s;
+};
+
+describe('doubleSpec', () => {
+  it('serves the catalog ports, probes and metrics port, and calls what the catalog says through Services', () => {
+    const gateway = doubleSpec(byName('api-gateway'), '1.2.3');
+    expect(gateway.version).toBe('1.2.3');
+    expect(gateway.ports).toEqual([{ name: 'http', port: 8080 }]);
+    expect(gateway.calls).toEqual([
+      { name: 'neural-processor/http', url: 'http://neural-processor.neural-engine.svc.cluster.local:80/' },
+      {
+        name: 'neural-processor/grpc',
+        url: 'http://neural-processor.neural-engine.svc.cluster.local:50051/',
+      },
+      { name: 'device-manager/http', url: 'http://device-manager.neural-engine.svc.cluster.local:80/' },
+      { name: 'ml-pipeline/http', url: 'http://ml-pipeline.neural-engine.svc.cluster.local:80/' },
+    ]);
+    const device = doubleSpec(byName('device-manager'), '1');
+    expect(device.metricsPort).toBe('metrics');
+    expect(device.secretEnv).toEqual(['DATABASE_URL']);
+    expect(device.stores).toEqual([
+      { name: 'postgresql', env: 'DATABASE_URL' },
+      { name: 'kafka', configKey: 'kafka.bootstrap_servers' },
+    ]);
+  });
+
+  it('reaches Kafka through the bootstrap servers of the mounted config', () => {
+    expect(doubleSpec(byName('neural-processor'), '1').stores).toEqual([
+      { name: 'postgresql', env: 'DATABASE_URL' },
+      { name: 'redis', env: 'REDIS_URL' },
+      { name: 'kafka', configKey: 'kafka.bootstrap_servers' },
+    ]);
+  });
+});
+
+describe('images', () => {
+  it('maps each platform image to its catalog service and tag', () => {
+    const { spec, tag } = serviceOfImage(`${platform.imageRegistry}/ml-pipeline:1.0.2`);
+    expect([spec.name, tag]).toEqual(['ml-pipeline', '1.0.2']);
+  });
+
+  it('refuses an image the catalog has no double for, naming it', () => {
+    expect(() => serviceOfImage('docker.io/library/nginx:1')).toThrow(
+      /docker.io\/library\/nginx:1.*no double/,
+    );
+    expect(() => serviceOfImage(`${platform.imageRegistry}/unknown:1`)).toThrow(
+      /no catalog service has imageRepository "unknown"/,
+    );
+  });
+
+  it('bakes the spec of the right version into each image, once per reference', () => {
+    const ref = `${platform.imageRegistry}/websocket:2.0.0`;
+    const entries = serviceImageEntries([ref, ref], '/bin/double');
+    expect(entries).toHaveLength(1);
+    const spec = JSON.parse(String(entries[0]?.files[1]?.content)) as Json;
+    expect([spec.service, spec.version]).toEqual(['websocket', '2.0.0']);
+    expect(entries[0]?.user).toBe(String(platform.runAsUser));
+  });
+});
+
+describe('quantities', () => {
+  it('reads CPU and memory quantities', () => {
+    expect(cpuMillis('500m')).toBe(500);
+    expect(cpuMillis('2')).toBe(2000);
+    expect(memoryBytes('1Gi')).toBe(1024 ** 3);
+    expect(memoryBytes('512Mi')).toBe(512 * 1024 ** 2);
+    expect(memoryBytes('1G')).toBe(1e9);
+    expect(() => memoryBytes('lots')).toThrow(/memory quantity "lots"/);
+  });
+});
+
+const deployment = (name: string, replicas: number | undefined, cpu: string, memory: string): Json => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: 'neural-engine' },
+  spec: {
+    ...(replicas === undefined ? {} : { replicas }),
+    template: {
+      spec: { containers: [{ name: 'c', resources: { requests: { cpu, memory }, limits: { memory } } }] },
+    },
+  },
+});
+
+describe('scaleToNode', () => {
+  const hpa: Json = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'a' },
+    spec: { scaleTargetRef: { kind: 'Deployment', name: 'a' }, minReplicas: 3 },
+  };
+
+  it('counts an autoscaled workload at its minimum replicas', () => {
+    const docs = [deployment('a', undefined, '100m', '100Mi'), hpa, deployment('b', 2, '100m', '100Mi')];
+    expect(settledReplicas(docs, docs[0] as Json)).toBe(3);
+    expect(settledReplicas(docs, docs[2] as Json)).toBe(2);
+  });
+
+  it('scales requests and limits so the settled replicas take the given share of the node', () => {
+    const docs = [deployment('a', undefined, '1000m', '1Gi'), hpa];
+    const { docs: scaled, scaling } = scaleToNode(
+      docs,
+      { cpuMillis: 2000, memoryBytes: 30 * 1024 ** 3 },
+      0.5,
+    );
+    expect(scaling.requestedCpuMillis).toBe(3000);
+    expect(scaling.cpuFactor).toBeCloseTo(1000 / 3000);
+    expect(scaling.memoryFactor).toBe(1);
+    const c = ((((scaled[0] as Json).spec as Json).template as Json).spec as { containers: Json[] })
+      .containers[0] as Json;
+    expect(c.resources).toEqual({
+      requests: { cpu: '333m', memory: '1024Mi' },
+      limits: { memory: '1024Mi' },
+    });
+    // the input is not changed
+    expect(JSON.stringify(docs)).toContain('"1000m"');
+  });
+});
+
+describe('stand-ins', () => {
+  it('writes the Secret each ExternalSecret targets, with values pointing at the data-store doubles', () => {
+    const es: Json = {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'x-secrets', namespace: 'neural-engine' },
+      spec: {
+        target: { name: 'x-secrets' },
+        data: [{ secretKey: 'database-url' }, { secretKey: 'redis-url' }],
+      },
+    };
+    const secret = externalSecretTargets([es])[0] as Json;
+    expect((secret.metadata as Json).name).toBe('x-secrets');
+    expect(secret.stringData).toEqual({
+      'database-url': 'postgres://neural:e2e@neural-engine-db-rw.neural-data.svc.cluster.local:5432/neural',
+      'redis-url': 'redis://redis.neural-data.svc.cluster.local:6379/0',
+    });
+    expect(String(((secret.metadata as Json).annotations as Json)['neurascale.io/e2e'])).toContain(
+      'External Secrets',
+    );
+  });
+
+  it('refuses a secret key it has no stand-in for', () => {
+    const es: Json = {
+      kind: 'ExternalSecret',
+      metadata: { name: 'y' },
+      spec: { data: [{ secretKey: 'api-token' }] },
+    };
+    expect(() => externalSecretTargets([es])).toThrow(/no stand-in value for "api-token"/);
+  });
+
+  it('pre-binds one volume per StatefulSet claim and replica', () => {
+    const sts: Json = {
+      kind: 'StatefulSet',
+      metadata: { name: 'dm', namespace: 'neural-engine' },
+      spec: {
+        replicas: 2,
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
+      },
+    };
+    const pvs = volumesFor([sts]);
+    expect(pvs.map((pv) => (pv.spec as Json).claimRef)).toEqual([
+      { namespace: 'neural-engine', name: 'data-dm-0' },
+      { namespace: 'neural-engine', name: 'data-dm-1' },
+    ]);
+    expect(((pvs[0] as Json).spec as Json).storageClassName).toBe('');
+  });
+});
