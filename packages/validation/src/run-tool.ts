@@ -1,10 +1,25 @@
 // Runs a pinned tool (kustomize, kubeconform, conftest) with a time limit; what went wrong running it (not
 // what it found) becomes a ToolError that says what to do.
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { type BinaryName, binaryPath, timeouts } from '@neurascale/toolchain';
 
 /** The tool could not run or did not finish: not a verdict on the input (exit 2, not 1). */
 export class ToolError extends Error {}
+
+/**
+ * While a tool runs, this process sits in spawnSync and cannot act on a signal: SIGTERM or SIGINT ends it at
+ * once and the tool would run on, orphaned. util-linux's setpriv, where the host has it, asks the kernel to
+ * kill the tool when its parent ends (PR_SET_PDEATHSIG), then executes it in place (same pid, same
+ * time limit).
+ */
+const dieWithParent: string[] = (() => {
+  const probe = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], {
+    stdio: 'ignore',
+    timeout: 10_000,
+  });
+  return probe.status === 0 ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
+})();
 
 export function runTool(
   name: BinaryName,
@@ -12,7 +27,11 @@ export function runTool(
   input?: string,
   timeoutMs: number = timeouts.tool,
 ): SpawnSyncReturns<string> {
-  const result = spawnSync(binaryPath(name), args, {
+  if (!existsSync(binaryPath(name))) {
+    throw new ToolError(`${name} is not built (${binaryPath(name)}): run \`npx install-tools\``);
+  }
+  const [command, ...prefix] = [...dieWithParent, binaryPath(name)];
+  const result = spawnSync(command as string, [...prefix, ...args], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     timeout: timeoutMs,

@@ -1,9 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   symlinkSync,
   truncateSync,
@@ -267,6 +269,54 @@ describe('a missing or stale pinned tool', () => {
       expect(stale.stderr).toMatch(
         /bin\/kustomize is sigs\.k8s\.io\/kustomize\/kustomize\/v5@v5\.0\.0, not the pinned .*@v5\.\d+\.\d+/,
       );
+    } finally {
+      rmSync(tools, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a run stopped by a signal while a tool runs', () => {
+  it('takes the tool with it (the tool dies with its parent)', async () => {
+    const real = join(import.meta.dirname, '..', '..', '..', '.tools');
+    const tools = mkdtempSync(join(tmpdir(), 'tools-'));
+    try {
+      mkdirSync(join(tools, 'bin'));
+      symlinkSync(join(real, 'schemas'), join(tools, 'schemas'));
+      for (const name of ['kustomize', 'kubeconform', 'conftest']) {
+        copyFileSync(join(real, 'bin', `${name}.version`), join(tools, 'bin', `${name}.version`));
+        if (name !== 'conftest') symlinkSync(join(real, 'bin', name), join(tools, 'bin', name));
+      }
+      // A conftest that says who it is and then takes a minute.
+      const pidFile = join(tools, 'conftest.pid');
+      writeFileSync(join(tools, 'bin', 'conftest'), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`, {
+        mode: 0o755,
+      });
+      const bin = join(import.meta.dirname, '..', 'src', 'bin', 'validate-manifests.ts');
+      const cli = spawn(process.execPath, [bin, file('stopped.yaml', good)], {
+        env: { ...process.env, NEURASCALE_TOOLS_DIR: tools },
+        stdio: 'ignore',
+      });
+      const deadline = Date.now() + 60_000;
+      while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') {
+        if (Date.now() > deadline) throw new Error('the fake conftest never started');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const toolPid = Number(readFileSync(pidFile, 'utf8'));
+      const exited = new Promise((resolve) => cli.once('exit', resolve));
+      cli.kill('SIGTERM');
+      await exited;
+      const gone = Date.now() + 5000;
+      let alive = true;
+      while (alive && Date.now() < gone) {
+        try {
+          process.kill(toolPid, 0);
+          await new Promise((r) => setTimeout(r, 50));
+        } catch {
+          alive = false;
+        }
+      }
+      if (alive) process.kill(toolPid, 'SIGKILL');
+      expect(alive).toBe(false);
     } finally {
       rmSync(tools, { recursive: true, force: true });
     }
