@@ -390,11 +390,19 @@ func serve(specPath string) int {
 	// SIGTERM: take no new traffic (readiness fails), finish what is in flight within the grace period.
 	d.draining.Store(true)
 	stopCalls()
+	code := shutdownAll(servers, grace)
+	fmt.Printf("double: %s stopped after %d request(s)\n", d.spec.Service, d.requests.Load())
+	return code
+}
+
+// shutdownAll stops the servers the way SIGTERM asks: no new connections, in-flight requests finished
+// within the grace period; 1 when one could not finish in time.
+func shutdownAll(servers []*http.Server, grace time.Duration) int {
 	shutdown, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	var wg sync.WaitGroup
-	code := 0
 	var mu sync.Mutex
+	code := 0
 	for _, srv := range servers {
 		wg.Add(1)
 		go func() {
@@ -408,7 +416,6 @@ func serve(specPath string) int {
 		}()
 	}
 	wg.Wait()
-	fmt.Printf("double: %s stopped after %d request(s)\n", d.spec.Service, d.requests.Load())
 	return code
 }
 

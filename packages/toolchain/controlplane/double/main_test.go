@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func newDouble(t *testing.T, config string, secrets map[string]string) *double {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "application.yaml")
+	if config != "" {
+		if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	return &double{spec: Spec{
+		Service: "svc", Version: "1.0.0", Live: "/health/live", Ready: "/health/ready",
+		HealthPort: "http", MetricsPort: "http", Config: path,
+		SecretEnv: []string{"DATABASE_URL", "JWT_SECRET"}, ShutdownSeconds: 5,
+	}}
+}
+
+func TestReadinessNamesWhatIsMissingOrMalformed(t *testing.T) {
+	good := map[string]string{"DATABASE_URL": "postgres://u@db:5432/x", "JWT_SECRET": "s"}
+	cases := []struct {
+		name    string
+		config  string
+		secrets map[string]string
+		want    string
+	}{
+		{"ready", "server:\n  port: 8080\n", good, ""},
+		{"config missing", "", good, "application.yaml: open"},
+		{"config malformed", "server: [unclosed\n", good, "application.yaml: error converting YAML"},
+		{"config empty", "# nothing\n", good, "is empty"},
+		{"secret missing", "a: 1\n", map[string]string{"DATABASE_URL": "postgres://db:5432/x"}, "secret value JWT_SECRET is missing"},
+		{"secret blank", "a: 1\n", map[string]string{"DATABASE_URL": "postgres://db:5432/x", "JWT_SECRET": " "}, "secret value JWT_SECRET is missing"},
+		{"url malformed", "a: 1\n", map[string]string{"DATABASE_URL": "db:5432", "JWT_SECRET": "s"}, "DATABASE_URL is not a URL with a scheme and a host"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			os.Unsetenv("DATABASE_URL")
+			os.Unsetenv("JWT_SECRET")
+			d := newDouble(t, c.config, c.secrets)
+			got := d.unready()
+			if c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
+				t.Fatalf("unready() = %q, want %q", got, c.want)
+			}
+			rec := httptest.NewRecorder()
+			d.handler(Port{Name: "http"}).ServeHTTP(rec, httptest.NewRequest("GET", "/health/ready", nil))
+			wantStatus := http.StatusOK
+			if c.want != "" {
+				wantStatus = http.StatusServiceUnavailable
+			}
+			if rec.Code != wantStatus {
+				t.Fatalf("/health/ready = %d, want %d (%s)", rec.Code, wantStatus, rec.Body.String())
+			}
+		})
+	}
+}
+
+func TestDrainingTurnsUnready(t *testing.T) {
+	d := newDouble(t, "a: 1\n", map[string]string{"DATABASE_URL": "postgres://db:5432/x", "JWT_SECRET": "s"})
+	if why := d.unready(); why != "" {
+		t.Fatalf("unready before draining: %s", why)
+	}
+	d.draining.Store(true)
+	if why := d.unready(); why != "shutting down" {
+		t.Fatalf("unready while draining = %q", why)
+	}
+}
+
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	d := newDouble(t, "a: 1\n", map[string]string{"DATABASE_URL": "postgres://db:5432/x", "JWT_SECRET": "s"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: d.handler(Port{Name: "http"})}
+	go srv.Serve(ln)
+	var wg sync.WaitGroup
+	var body string
+	var reqErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		resp, err := http.Get("http://" + ln.Addr().String() + "/work?delay=1s")
+		if err != nil {
+			reqErr = err
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+	}()
+	// Wait until the request is in flight, then shut down as SIGTERM does.
+	for d.inFlight.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if code := shutdownAll([]*http.Server{srv}, 5*time.Second); code != 0 {
+		t.Fatalf("shutdownAll = %d", code)
+	}
+	wg.Wait()
+	if reqErr != nil {
+		t.Fatalf("the in-flight request failed: %v", reqErr)
+	}
+	var answer map[string]string
+	if err := json.Unmarshal([]byte(body), &answer); err != nil || answer["version"] != "1.0.0" {
+		t.Fatalf("answer %q", body)
+	}
+}
+
+func TestStoreAnswersPingAndCallsAreCounted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ln.Close()
+	go store("redis", []string{port})
+	addr := "127.0.0.1:" + port
+	deadline := time.Now().Add(5 * time.Second)
+	for storeRoundTrip(addr) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the store double never answered PING")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d := newDouble(t, "kafka:\n  bootstrap_servers: "+addr+"\n", map[string]string{"DATABASE_URL": "redis://" + addr + "/0", "JWT_SECRET": "s"})
+	if got := d.storeAddr(Store{Name: "redis", Env: "DATABASE_URL"}); got != addr {
+		t.Fatalf("storeAddr from a URL = %q", got)
+	}
+	if got := d.storeAddr(Store{Name: "kafka", ConfigKey: "kafka.bootstrap_servers"}); got != addr {
+		t.Fatalf("storeAddr from the config = %q", got)
+	}
+	if probe(addr) != "ok" {
+		t.Fatalf("probe of a listening port = %q", probe(addr))
+	}
+	if got := probe("127.0.0.1:1"); !strings.HasPrefix(got, "refused") {
+		t.Fatalf("probe of a closed port = %q", got)
+	}
+	d.calls.add("redis", "ok")
+	d.calls.add("redis", "refused")
+	rec := httptest.NewRecorder()
+	d.handler(Port{Name: "http"}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`neurascale_calls_total{service="svc",target="redis",result="ok"} 1`,
+		`neurascale_calls_total{service="svc",target="redis",result="refused"} 1`,
+		`neurascale_up{service="svc",version="1.0.0"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Fatalf("/metrics lacks %s:\n%s", want, rec.Body.String())
+		}
+	}
+}
