@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { platform, type ServiceSpec, secretEnvNames, services } from '@neurascale/core';
+import { type DataStoreName, platform, type ServiceSpec, secretEnvNames, services } from '@neurascale/core';
 import { timeouts } from '@neurascale/toolchain';
 import { clusterImages, network, paths } from './paths.ts';
 
@@ -28,6 +28,23 @@ export interface DoubleSpec {
 
 export function serviceDns(service: string, namespace: string = platform.appNamespace): string {
   return `${service}.${namespace}.svc.${network.clusterDomain}`;
+}
+
+/** Where a service finds a data store: the Secret value holding its URL, or the key of its mounted config. */
+function storeAddress(store: DataStoreName): DoubleSpec['stores'][number] {
+  switch (store) {
+    case 'postgresql':
+      return { name: store, env: secretEnvNames['database-url'] };
+    case 'redis':
+      return { name: store, env: secretEnvNames['redis-url'] };
+    case 'kafka':
+      return { name: store, configKey: 'kafka.bootstrap_servers' };
+    default: {
+      // A new data store in the catalog must say here how a service reaches it.
+      const unknown: never = store;
+      throw new Error(`the service double does not know how to reach data store "${String(unknown)}"`);
+    }
+  }
 }
 
 export function doubleSpec(spec: ServiceSpec, version: string): DoubleSpec {
@@ -55,13 +72,7 @@ export function doubleSpec(spec: ServiceSpec, version: string): DoubleSpec {
         url: `http://${serviceDns(c.service)}:${p.servicePort ?? p.containerPort}/`,
       };
     }),
-    stores: spec.dataStores.map((store) =>
-      store === 'postgresql'
-        ? { name: store, env: secretEnvNames['database-url'] }
-        : store === 'redis'
-          ? { name: store, env: secretEnvNames['redis-url'] }
-          : { name: store, configKey: 'kafka.bootstrap_servers' },
-    ),
+    stores: spec.dataStores.map((store) => storeAddress(store)),
     shutdownSeconds: spec.shutdownSeconds,
   };
 }
