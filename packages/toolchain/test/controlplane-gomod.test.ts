@@ -55,6 +55,7 @@ describe('control plane pins', () => {
       go: '1.26.0',
       goDebug: [{ Key: 'default', Value: 'go1.26' }],
       staging: ['k8s.io/api', 'k8s.io/apiserver'],
+      libraries: {},
     });
     const goMod = renderGoMod(pins);
     expect(goMod).toContain('\ngo 1.26.0\n');
@@ -64,6 +65,17 @@ describe('control plane pins', () => {
       '\tk8s.io/api       => k8s.io/api v0.37.2\n\tk8s.io/apiserver => k8s.io/apiserver v0.37.2\n',
     );
     expect(goMod).not.toContain('sample-controller');
+  });
+
+  it('requires the pinned libraries of our own programs, sorted, before the Kubernetes modules', () => {
+    const pins = pinsFromKubernetesGoMod('v1.37.2', kubernetesGoMod, {
+      'github.com/zz/last': 'v1.0.0',
+      'github.com/google/go-containerregistry': 'v0.21.5',
+    });
+    expect(renderGoMod(pins)).toContain(
+      'require (\n\tgithub.com/google/go-containerregistry v0.21.5\n\tgithub.com/zz/last v1.0.0\n' +
+        '\tgo.etcd.io/etcd/server/v3 v3.7.0\n',
+    );
   });
 
   it('refuses a go.mod without staging replaces or an etcd client', () => {
