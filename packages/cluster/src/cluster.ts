@@ -262,6 +262,9 @@ export async function startCluster(tools: Installed, log: (line: string) => void
       '--run-firewall=true',
       '--run-router=false',
       '--run-service-proxy=false',
+      // A full resync of the policy rules every 15 s (the default is 5 minutes) bounds how long a pod
+      // update that an event-driven sync missed stays unenforced or wrongly refused.
+      '--iptables-sync-period=15s',
       `--hostname-override=${nodeName}`,
       '--metrics-port=0',
     ]);
