@@ -2,10 +2,16 @@
 // kube-scheduler, the kubelet, kube-proxy, kube-router (NetworkPolicies) and CoreDNS, and waits until the
 // node is Ready and DNS answers. Every process is started through `setpriv --pdeathsig KILL`, so none
 // outlives the process that started it; host state is put back by restoreHost (host.ts).
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ControlPlane, type KubectlResult, startControlPlane } from '@neurascale/toolchain/controlplane';
+import {
+  type ControlPlane,
+  exited,
+  type KubectlResult,
+  startControlPlane,
+  tail,
+} from '@neurascale/toolchain/controlplane';
 import { stringify } from 'yaml';
 import { cniConfig, containerdConfig, corednsManifests, kubeletConfig, kubeProxyConfig } from './configs.ts';
 import { cgroupHierarchies } from './host.ts';
@@ -59,18 +65,6 @@ export function hostAddress(): string {
   const first = / inet (\d+\.\d+\.\d+\.\d+)\//.exec(addrs)?.[1];
   if (!first) throw new Error('the node needs a non-loopback IPv4 address; none was found (ip -4 addr)');
   return first;
-}
-
-function tail(file: string, lines = 25): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
 }
 
 async function waitFor<T>(
@@ -332,11 +326,4 @@ export async function startCluster(tools: Installed, log: (line: string) => void
     await stop();
     throw error;
   }
-}
-
-/** `ctr` against the cluster's containerd, for diagnostics. */
-export function ctr(args: string[]): string {
-  return execFileSync('ctr', ['--address', paths.containerdSocket, '-n', 'k8s.io', ...args], {
-    encoding: 'utf8',
-  });
 }

@@ -13,7 +13,7 @@ import { binaryPath, repoRoot, timeouts } from '@neurascale/toolchain';
 import { controlPlaneBinary, type KubectlResult } from '@neurascale/toolchain/controlplane';
 import { crdsFor, parseDocuments, waitUntilServed } from '@neurascale/validation';
 import { parseAllDocuments, stringify } from 'yaml';
-import { importImages, serviceDns, serviceImageEntries } from './images.ts';
+import { importImages, serviceImageEntries } from './images.ts';
 import { clusterImages, paths } from './paths.ts';
 
 export type Json = Record<string, unknown>;
@@ -550,12 +550,6 @@ export async function askPod(pod: PodInfo, path: string, port?: number): Promise
 // ---------------------------------------------------------------------------------------------------------
 // Deploying an environment
 
-export interface Deployed {
-  docs: Json[];
-  scaling: Scaling;
-  secondsToReady: number;
-}
-
 /** A new revision of an environment already deployed: its images, then its objects (async throughout, so a
  * load generator in this process is never starved). */
 export async function rollOut(
@@ -573,7 +567,7 @@ export async function deploy(
   docs: Json[],
   tools: { images: string; double: string },
   label: string,
-): Promise<Omit<Deployed, 'scaling'>> {
+): Promise<{ docs: Json[]; secondsToReady: number }> {
   const started = Date.now();
   await importImages(serviceImageEntries(imagesOf(docs), tools.double), { images: tools.images, label });
   const parsed = parseDocuments(docs.map((d) => `---\n${stringify(d)}`).join(''), `${label}.yaml`).docs;
@@ -603,8 +597,6 @@ export async function deploy(
   });
   return { docs, secondsToReady: (Date.now() - started) / 1000 };
 }
-
-export { serviceDns };
 
 /** kubectl (the pinned one, from the control plane binary) against a kubeconfig. */
 export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {

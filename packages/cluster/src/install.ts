@@ -3,10 +3,10 @@
 // packages/toolchain/versions.json names; the programs of the control plane's Go module (kubenode, double,
 // images) from the same go.mod and build cache as the control plane; kube-router and CoreDNS with
 // `go install` at their pinned versions.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir, readToolVersions, timeouts } from '@neurascale/toolchain';
+import { goInstall, readToolVersions, timeouts } from '@neurascale/toolchain';
 import { buildControlPlane, buildModuleProgram } from '@neurascale/toolchain/controlplane';
 
 export function installedDebianVersion(pkg: string): string | undefined {
@@ -52,49 +52,9 @@ export function ensureDebianPackages(log: (line: string) => void): void {
   }
 }
 
-/** `go install module@version` into .tools/bin/NAME with a stamp, like the validation tools. */
+/** kube-router and CoreDNS, built like the validation tools. */
 export function ensureGoBinary(name: 'kube-router' | 'coredns', log: (line: string) => void): string {
-  const pin = readToolVersions().cluster.binaries[name];
-  const target = join(binDir, name);
-  const stampFile = `${target}.version`;
-  const stamp = `${pin.module}@${pin.version}\n`;
-  if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    log(`${name} ${pin.version}: present`);
-    return target;
-  }
-  const staging = join(binDir, `.staging-${name}-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  log(`${name} ${pin.version}: building ${pin.module}@${pin.version}`);
-  const started = Date.now();
-  try {
-    execFileSync('go', ['install', '-trimpath', `${pin.module}@${pin.version}`], {
-      timeout: timeouts.goBuild,
-      killSignal: 'SIGKILL',
-      cwd: binDir,
-      stdio: 'inherit',
-      env: { ...process.env, GOBIN: staging, GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
-    });
-    renameSync(
-      join(
-        staging,
-        pin.module
-          .split('/')
-          .filter((p) => !/^v\d+$/.test(p))
-          .at(-1) ?? name,
-      ),
-      target,
-    );
-  } catch {
-    throw new Error(
-      `packages/toolchain/versions.json: cluster.binaries.${name}: "go install ${pin.module}@${pin.version}" failed`,
-    );
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  writeFileSync(stampFile, stamp);
-  log(`${name} ${pin.version}: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return target;
+  return goInstall(name, readToolVersions().cluster.binaries[name], `cluster.binaries.${name}`, log);
 }
 
 export interface Installed {

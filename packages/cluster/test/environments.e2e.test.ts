@@ -25,13 +25,13 @@ import {
   pods,
   rollOut,
   scaleToNode,
-  serviceDns,
   serviceTargets,
   settledReplicas,
   startLoad,
   unsettled,
   waitUntil,
 } from '../src/e2e.ts';
+import { serviceDns } from '../src/images.ts';
 import { type ClusterState, down, up } from '../src/lifecycle.ts';
 import { nodeName } from '../src/paths.ts';
 
@@ -125,6 +125,38 @@ describe.each(envs)('environment %s', (env) => {
   let revision1: Json[];
   let tools: { images: string; double: string };
 
+  /** What the node offers to pods, as scaleToNode reads it. */
+  const allocatable = async () => {
+    const node = await kubectlJson(kubectl, ['get', 'node', nodeName]);
+    const alloc = (node.status as Json).allocatable as Record<string, string>;
+    return { cpuMillis: cpuMillis(String(alloc.cpu)), memoryBytes: memoryBytes(String(alloc.memory)) };
+  };
+
+  /**
+   * Makes a change while every Service is under load and waits until the workloads settle; the workloads
+   * that can roll without a gap are held to 0 failed requests, the others are reported.
+   */
+  const rollUnderLoad = async (step: string, docs: Json[], what: string, change: () => Promise<void>) => {
+    const load = startLoad(await serviceTargets(kubectl));
+    await new Promise((r) => setTimeout(r, 2000));
+    try {
+      await change();
+      await settled(kubectl, docs, what);
+    } finally {
+      const result = await load.stop();
+      const held = failuresOf(result, gapless(docs));
+      report.steps[step] = {
+        sent: result.sent,
+        failed: held.failed,
+        note:
+          held.excludedFailed > 0
+            ? `${held.excludedFailed} failed on a one-replica StatefulSet, which cannot roll without a gap`
+            : undefined,
+      };
+      expect(held.failed, result.errors.join('\n')).toBe(0);
+    }
+  };
+
   beforeAll(async () => {
     const started = Date.now();
     state = await up(log);
@@ -145,12 +177,7 @@ describe.each(envs)('environment %s', (env) => {
   it(
     '1. every workload is Available and every pod Ready, with no restarts',
     async () => {
-      const node = await kubectlJson(kubectl, ['get', 'node', nodeName]);
-      const alloc = (node.status as Json).allocatable as Record<string, string>;
-      const scaled = scaleToNode(build(join(repoRoot, 'generated', 'overlays', env)), {
-        cpuMillis: cpuMillis(String(alloc.cpu)),
-        memoryBytes: memoryBytes(String(alloc.memory)),
-      });
+      const scaled = scaleToNode(build(join(repoRoot, 'generated', 'overlays', env)), await allocatable());
       report.scaling = `requests scaled to the node: CPU ×${scaled.scaling.cpuFactor.toFixed(3)}, memory ×${scaled.scaling.memoryFactor.toFixed(3)}`;
       revision1 = scaled.docs;
       const deployed = await deploy(kubectl, revision1, tools, `${env}-r1`);
@@ -282,31 +309,10 @@ describe.each(envs)('environment %s', (env) => {
     '3. a rolling update with a config change, under load through every Service: 0 failed requests',
     async () => {
       const revision2 = nextRevision(env, 'e2e2');
-      const node = await kubectlJson(kubectl, ['get', 'node', nodeName]);
-      const alloc = (node.status as Json).allocatable as Record<string, string>;
-      const scaled = scaleToNode(revision2, {
-        cpuMillis: cpuMillis(String(alloc.cpu)),
-        memoryBytes: memoryBytes(String(alloc.memory)),
-      });
-      const targets = await serviceTargets(kubectl);
-      const load = startLoad(targets);
-      await new Promise((r) => setTimeout(r, 2000));
-      try {
-        await rollOut(kubectl, scaled.docs, tools, `${env}-r2`);
-        await settled(kubectl, scaled.docs, 'revision 2 rolled out');
-      } finally {
-        const result = await load.stop();
-        const held = failuresOf(result, gapless(scaled.docs));
-        report.steps['3 rolling update'] = {
-          sent: result.sent,
-          failed: held.failed,
-          note:
-            held.excludedFailed > 0
-              ? `${held.excludedFailed} failed on a one-replica StatefulSet, which cannot roll without a gap`
-              : undefined,
-        };
-        expect(held.failed, result.errors.join('\n')).toBe(0);
-      }
+      const scaled = scaleToNode(revision2, await allocatable());
+      await rollUnderLoad('3 rolling update', scaled.docs, 'revision 2 rolled out', () =>
+        rollOut(kubectl, scaled.docs, tools, `${env}-r2`),
+      );
       // Every pod now serves the new version and the new config.
       for (const p of await appPods(kubectl)) {
         const served = await httpGet(`http://${p.ip}:${catalogService(p.service).ports[0]?.containerPort}/`);
@@ -321,25 +327,9 @@ describe.each(envs)('environment %s', (env) => {
   it(
     '4. rollback to the committed revision under load: 0 failed requests, previous version and config served',
     async () => {
-      const targets = await serviceTargets(kubectl);
-      const load = startLoad(targets);
-      await new Promise((r) => setTimeout(r, 2000));
-      try {
-        await apply(kubectl, revision1, `${env} revision 1`);
-        await settled(kubectl, revision1, 'rolled back to revision 1');
-      } finally {
-        const result = await load.stop();
-        const held = failuresOf(result, gapless(revision1));
-        report.steps['4 rollback'] = {
-          sent: result.sent,
-          failed: held.failed,
-          note:
-            held.excludedFailed > 0
-              ? `${held.excludedFailed} failed on a one-replica StatefulSet, which cannot roll without a gap`
-              : undefined,
-        };
-        expect(held.failed, result.errors.join('\n')).toBe(0);
-      }
+      await rollUnderLoad('4 rollback', revision1, 'rolled back to revision 1', () =>
+        apply(kubectl, revision1, `${env} revision 1`),
+      );
       for (const p of await appPods(kubectl)) {
         const served = await httpGet(`http://${p.ip}:${catalogService(p.service).ports[0]?.containerPort}/`);
         expect((JSON.parse(served.body) as Json).version).not.toMatch(/-e2e2$/);

@@ -275,17 +275,22 @@ describe('a missing or stale pinned tool', () => {
   });
 });
 
+/** The real pinned tools and schemas in `tools`, except conftest, which the test writes. */
+function linkRealToolsButConftest(tools: string): void {
+  const real = join(import.meta.dirname, '..', '..', '..', '.tools');
+  mkdirSync(join(tools, 'bin'));
+  symlinkSync(join(real, 'schemas'), join(tools, 'schemas'));
+  for (const name of ['kustomize', 'kubeconform', 'conftest']) {
+    copyFileSync(join(real, 'bin', `${name}.version`), join(tools, 'bin', `${name}.version`));
+    if (name !== 'conftest') symlinkSync(join(real, 'bin', name), join(tools, 'bin', name));
+  }
+}
+
 describe('a run stopped by a signal while a tool runs', () => {
   it('takes the tool with it (the tool dies with its parent)', async () => {
-    const real = join(import.meta.dirname, '..', '..', '..', '.tools');
     const tools = mkdtempSync(join(tmpdir(), 'tools-'));
     try {
-      mkdirSync(join(tools, 'bin'));
-      symlinkSync(join(real, 'schemas'), join(tools, 'schemas'));
-      for (const name of ['kustomize', 'kubeconform', 'conftest']) {
-        copyFileSync(join(real, 'bin', `${name}.version`), join(tools, 'bin', `${name}.version`));
-        if (name !== 'conftest') symlinkSync(join(real, 'bin', name), join(tools, 'bin', name));
-      }
+      linkRealToolsButConftest(tools);
       // A conftest that says who it is and then takes a minute.
       const pidFile = join(tools, 'conftest.pid');
       writeFileSync(join(tools, 'bin', 'conftest'), `#!/bin/sh\necho $$ > ${pidFile}\nexec sleep 60\n`, {
@@ -325,16 +330,10 @@ describe('a run stopped by a signal while a tool runs', () => {
 
 describe('a failed run', () => {
   it('leaves no temporary directory and no process behind, and says which tool failed (exit 2)', () => {
-    const real = join(import.meta.dirname, '..', '..', '..', '.tools');
     const tools = mkdtempSync(join(tmpdir(), 'tools-'));
     const scratch = mkdtempSync(join(tmpdir(), 'scratch-'));
     try {
-      mkdirSync(join(tools, 'bin'));
-      symlinkSync(join(real, 'schemas'), join(tools, 'schemas'));
-      for (const name of ['kustomize', 'kubeconform', 'conftest']) {
-        copyFileSync(join(real, 'bin', `${name}.version`), join(tools, 'bin', `${name}.version`));
-        if (name !== 'conftest') symlinkSync(join(real, 'bin', name), join(tools, 'bin', name));
-      }
+      linkRealToolsButConftest(tools);
       // A conftest that breaks: the run fails after kubeconform has used its temporary files.
       writeFileSync(
         join(tools, 'bin', 'conftest'),

@@ -3,7 +3,8 @@
 // go.mod as the control plane, so that one build cache serves both.
 //
 // The tool is chosen by the first argument ("kubenode kubelet --config ...") or by the name the binary is
-// called by, like the control plane binary. packages/cluster builds and runs it.
+// called by, like the control plane binary. packages/cluster builds and runs it, each component under
+// setpriv --pdeathsig KILL, so that none outlives the cluster's supervisor.
 package main
 
 import (
@@ -12,8 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
-	"syscall"
 	_ "time/tzdata" // CronJob spec.timeZone support in the controller manager
 
 	"k8s.io/component-base/cli"
@@ -33,24 +32,6 @@ var tools = map[string]func(){
 	"kube-scheduler":          func() { os.Exit(cli.Run(scheduler.NewSchedulerCommand())) },
 	"kube-controller-manager": func() { os.Exit(cli.Run(controllermanager.NewControllerManagerCommand())) },
 	"version":                 func() { fmt.Println(version.Get().GitVersion) },
-}
-
-// dieWithParent: as in the control plane binary, CLUSTER_PARENT_PID asks the kernel to kill this process
-// when the process that started it exits, so that a killed supervisor cannot leave a kubelet running.
-func init() {
-	want := os.Getenv("CLUSTER_PARENT_PID")
-	if want == "" {
-		return
-	}
-	os.Unsetenv("CLUSTER_PARENT_PID")
-	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGKILL), 0); errno != 0 {
-		fmt.Fprintf(os.Stderr, "kubenode: prctl(PR_SET_PDEATHSIG): %v\n", errno)
-		os.Exit(1)
-	}
-	if strconv.Itoa(os.Getppid()) != want {
-		fmt.Fprintln(os.Stderr, "kubenode: the starting process has already exited")
-		os.Exit(1)
-	}
 }
 
 func main() {

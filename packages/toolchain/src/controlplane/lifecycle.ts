@@ -120,7 +120,8 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
-function tail(file: string, lines = 30): string {
+/** The last lines of a log file, for an error message. */
+export function tail(file: string, lines = 30): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
@@ -128,7 +129,7 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-function exited(child: ChildProcess): boolean {
+export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
