@@ -261,6 +261,8 @@ export async function startCluster(tools: Installed, log: (line: string) => void
       '--iptables-sync-period=15s',
       `--hostname-override=${nodeName}`,
       '--metrics-port=0',
+      // Each sync's start and duration in the log, to line up with a refused edge.
+      '--v=1',
     ]);
     // Extended resources are advertised through the node's status, as a device plugin would.
     const gpu = await kubectl([

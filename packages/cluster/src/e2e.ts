@@ -547,6 +547,70 @@ export async function askPod(pod: PodInfo, path: string, port?: number): Promise
   return JSON.parse(r.body) as Json;
 }
 
+/**
+ * Why an edge carries no traffic, narrowed down from inside the calling pod: a connection to the Service's
+ * ClusterIP and one straight to each callee pod on the container port, and the packet-filter rules that
+ * name the caller's address or reject new connections to Services. The host's whole filter state is
+ * written to reports/cluster/edge-failure.txt for the full picture.
+ */
+export async function explainEdge(
+  from: PodInfo,
+  edge: string,
+  calleePods: PodInfo[],
+  clusterIPs: Map<string, string>,
+): Promise<string> {
+  const [service = '', portName] = edge.split('/');
+  const spec = services.find((s) => s.name === service);
+  const port = spec?.ports.find((p) => p.name === portName);
+  if (!spec || !port) return `${edge}: a data store (no Service of the catalog)`;
+  const viaService = `${clusterIPs.get(service)}:${port.servicePort ?? port.containerPort}`;
+  const probe = async (target: string) =>
+    String(
+      (
+        await askPod(from, `/probe?target=${encodeURIComponent(target)}`).catch((e) => ({
+          result: String(e),
+        }))
+      ).result,
+    );
+  const lines = [`  via the Service ${viaService}: ${await probe(viaService)}`];
+  for (const p of calleePods.filter((c) => c.service === service)) {
+    lines.push(
+      `  straight to ${p.name} ${p.ip}:${port.containerPort}: ${await probe(`${p.ip}:${port.containerPort}`)}`,
+    );
+  }
+  const run = (cmd: string, args: string[]) =>
+    new Promise<string>((resolve) =>
+      execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        resolve(err ? `${cmd} ${args.join(' ')}: ${stderr || err.message}` : stdout),
+      ),
+    );
+  const filter = await run('iptables-save', ['-c']);
+  const sets = await run('ipset', ['list']);
+  writeFileSync(
+    join(paths.logs, 'edge-failure.txt'),
+    `# ${from.name} (${from.ip}) → ${edge}\n${lines.join('\n')}\n\n# iptables-save -c\n${filter}\n# ipset list\n${sets}`,
+  );
+  const rules = filter
+    .split('\n')
+    .filter(
+      (l) =>
+        l.includes(`${from.ip}/32`) ||
+        l.includes('has no endpoints') ||
+        (l.includes('REJECT') && l.includes(`POD name:${from.name} `)),
+    )
+    .slice(0, 40);
+  const memberOf = sets
+    .split(/\n(?=Name: )/)
+    .filter((block) => block.split('\n').some((l) => l.trim().split(' ')[0] === from.ip))
+    .map((block) => block.split('\n')[0]?.replace('Name: ', ''));
+  return [
+    ...lines,
+    `  ipsets holding ${from.ip}: ${memberOf.join(', ') || 'none'}`,
+    '  rules naming it or rejecting:',
+    ...rules.map((r) => `    ${r}`),
+  ].join('\n');
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Deploying an environment
 

@@ -13,6 +13,7 @@ import {
   catalogService,
   cpuMillis,
   deploy,
+  explainEdge,
   httpGet,
   type Json,
   type Kubectl,
@@ -38,6 +39,13 @@ import { nodeName } from '../src/paths.ts';
 const log = (line: string) => console.log(line);
 const ns = platform.appNamespace;
 const settle = 300_000;
+
+/** One edge's calls as a double counts them (`/calls`). */
+interface Tally {
+  ok?: number;
+  refused?: number;
+  lastError?: string;
+}
 
 interface Report {
   env: string;
@@ -193,6 +201,17 @@ describe.each(envs)('environment %s', (env) => {
     15 * 60_000,
   );
 
+  /** Each Service of the app namespace and its ClusterIP. */
+  const serviceIPs = async () => {
+    const list = await kubectlJson(kubectl, ['-n', ns, 'get', 'services']);
+    return new Map(
+      ((list.items as Json[]) ?? []).map((s) => [
+        String((s.metadata as Json).name),
+        String((s.spec as Json).clusterIP),
+      ]),
+    );
+  };
+
   it(
     '2. every declared edge carries traffic; undeclared calls and other namespaces are refused; DNS works',
     async () => {
@@ -208,7 +227,7 @@ describe.each(envs)('environment %s', (env) => {
           await Promise.all(running.map(async (p) => [p.name, (await askPod(p, '/calls')) as Json] as const)),
         );
       let allowed = 0;
-      let broken: string[] = [];
+      let broken: { from: PodInfo; edge: string; text: string }[] = [];
       const converging = Date.now();
       for (let window = 1; ; window++) {
         const first = await count();
@@ -220,21 +239,30 @@ describe.each(envs)('environment %s', (env) => {
           const spec = catalogService(p.service);
           const edges = [...spec.calls.map((c) => `${c.service}/${c.port}`), ...spec.dataStores];
           for (const edge of edges) {
-            const a = (first.get(p.name)?.[edge] ?? {}) as Record<string, number>;
-            const b = (second.get(p.name)?.[edge] ?? {}) as Record<string, number>;
+            const a = (first.get(p.name)?.[edge] ?? {}) as Tally;
+            const b = (second.get(p.name)?.[edge] ?? {}) as Tally;
             const ok = (b.ok ?? 0) - (a.ok ?? 0);
             const refused = (b.refused ?? 0) - (a.refused ?? 0);
             if (ok > 0 && refused === 0) allowed++;
-            else broken.push(`${p.name} → ${edge}: ${ok} ok, ${refused} refused in 5 s`);
+            else
+              broken.push({
+                from: p,
+                edge,
+                text: `${p.name} (${p.ip}) → ${edge}: ${ok} ok, ${refused} refused in 5 s${refused > 0 ? ` (last: ${b.lastError})` : ''}`,
+              });
           }
         }
         if (broken.length === 0 || Date.now() - converging > 60_000) break;
         console.log(
-          `  ${env}: window ${window}: ${broken.length} edge(s) not yet carrying traffic: ${broken.join('; ')}`,
+          `  ${env}: window ${window}: ${broken.length} edge(s) not yet carrying traffic: ${broken.map((b) => b.text).join('; ')}`,
         );
       }
       edgeSeconds = (Date.now() - converging) / 1000;
-      expect(broken).toEqual([]);
+      const clusterIPs = await serviceIPs();
+      const explained: string[] = [];
+      for (const b of broken)
+        explained.push(`${b.text}\n${await explainEdge(b.from, b.edge, running, clusterIPs)}`);
+      expect(explained).toEqual([]);
 
       // Every pair the graph does not declare, on every port of the callee, through its Service.
       const refusedOnes: string[] = [];
@@ -284,13 +312,6 @@ describe.each(envs)('environment %s', (env) => {
       expect(outsideLeaks).toEqual([]);
 
       // DNS: every service name resolves, from inside the namespace, to the Service's ClusterIP.
-      const svcList = await kubectlJson(kubectl, ['-n', ns, 'get', 'services']);
-      const clusterIPs = new Map(
-        ((svcList.items as Json[]) ?? []).map((s) => [
-          String((s.metadata as Json).name),
-          String((s.spec as Json).clusterIP),
-        ]),
-      );
       const from = running[0] as PodInfo;
       let dns = 0;
       for (const spec of services) {

@@ -77,32 +77,44 @@ type Spec struct {
 	ShutdownSeconds int      `json:"shutdownSeconds"`
 }
 
-type counter struct {
-	mu     sync.Mutex
-	counts map[string]map[string]int64 // target -> result -> count
+// tally is what one target's calls came to: successes, refusals and why the last refusal happened.
+type tally struct {
+	OK        int64  `json:"ok"`
+	Refused   int64  `json:"refused"`
+	LastError string `json:"lastError,omitempty"`
 }
 
-func (c *counter) add(target, result string) {
+type counter struct {
+	mu     sync.Mutex
+	counts map[string]*tally // target -> tally
+}
+
+// add counts one call to target: a success when err is nil, else a refusal and its reason.
+func (c *counter) add(target string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.counts == nil {
-		c.counts = map[string]map[string]int64{}
+		c.counts = map[string]*tally{}
 	}
-	if c.counts[target] == nil {
-		c.counts[target] = map[string]int64{}
+	t := c.counts[target]
+	if t == nil {
+		t = &tally{}
+		c.counts[target] = t
 	}
-	c.counts[target][result]++
+	if err == nil {
+		t.OK++
+		return
+	}
+	t.Refused++
+	t.LastError = err.Error()
 }
 
-func (c *counter) snapshot() map[string]map[string]int64 {
+func (c *counter) snapshot() map[string]tally {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := map[string]map[string]int64{}
-	for t, m := range c.counts {
-		out[t] = map[string]int64{}
-		for r, n := range m {
-			out[t][r] = n
-		}
+	out := make(map[string]tally, len(c.counts))
+	for target, t := range c.counts {
+		out[target] = *t
 	}
 	return out
 }
@@ -257,9 +269,8 @@ func (d *double) metrics(w http.ResponseWriter, _ *http.Request) {
 	}
 	sort.Strings(targets)
 	for _, t := range targets {
-		for _, result := range []string{"ok", "refused"} {
-			fmt.Fprintf(w, "neurascale_calls_total{service=%q,target=%q,result=%q} %d\n", d.spec.Service, t, result, snap[t][result])
-		}
+		fmt.Fprintf(w, "neurascale_calls_total{service=%q,target=%q,result=\"ok\"} %d\n", d.spec.Service, t, snap[t].OK)
+		fmt.Fprintf(w, "neurascale_calls_total{service=%q,target=%q,result=\"refused\"} %d\n", d.spec.Service, t, snap[t].Refused)
 	}
 }
 
@@ -327,26 +338,31 @@ func (d *double) callLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 		for _, c := range d.spec.Calls {
-			resp, err := client.Get(c.URL)
-			if err == nil {
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			if err == nil && resp.StatusCode == http.StatusOK {
-				d.calls.add(c.Name, "ok")
-			} else {
-				d.calls.add(c.Name, "refused")
-			}
+			d.calls.add(c.Name, call(client, c.URL))
 		}
 		for _, s := range d.spec.Stores {
 			addr := d.storeAddr(s)
-			if addr != "" && storeRoundTrip(addr) == nil {
-				d.calls.add(s.Name, "ok")
-			} else {
-				d.calls.add(s.Name, "refused")
+			if addr == "" {
+				d.calls.add(s.Name, fmt.Errorf("no address for %s in the config or the environment", s.Name))
+				continue
 			}
+			d.calls.add(s.Name, storeRoundTrip(addr))
 		}
 	}
+}
+
+// call asks url once; nil when it answers 200.
+func call(client *http.Client, url string) error {
+	resp, err := client.Get(url)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	return nil
 }
 
 func serve(specPath string) int {

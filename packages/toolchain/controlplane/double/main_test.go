@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -151,8 +153,11 @@ func TestStoreAnswersPingAndCallsAreCounted(t *testing.T) {
 	if got := probe("127.0.0.1:1"); !strings.HasPrefix(got, "refused") {
 		t.Fatalf("probe of a closed port = %q", got)
 	}
-	d.calls.add("redis", "ok")
-	d.calls.add("redis", "refused")
+	d.calls.add("redis", nil)
+	d.calls.add("redis", errors.New("dial tcp 10.96.0.20:6379: connect: connection refused"))
+	if got := d.calls.snapshot()["redis"]; got.OK != 1 || got.Refused != 1 || !strings.Contains(got.LastError, "connection refused") {
+		t.Fatalf("calls snapshot = %+v, want 1 ok, 1 refused and the reason", got)
+	}
 	rec := httptest.NewRecorder()
 	d.handler(Port{Name: "http"}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, want := range []string{
@@ -163,5 +168,23 @@ func TestStoreAnswersPingAndCallsAreCounted(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Fatalf("/metrics lacks %s:\n%s", want, rec.Body.String())
 		}
+	}
+}
+
+func TestCallNamesWhyItFailed(t *testing.T) {
+	var status atomic.Int32
+	status.Store(http.StatusOK)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(int(status.Load())) }))
+	defer srv.Close()
+	client := &http.Client{Timeout: time.Second}
+	if err := call(client, srv.URL); err != nil {
+		t.Fatalf("call to a 200 = %v", err)
+	}
+	status.Store(http.StatusServiceUnavailable)
+	if err := call(client, srv.URL); err == nil || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("call to a 503 = %v, want the status named", err)
+	}
+	if err := call(client, "http://127.0.0.1:1/"); err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("call to a closed port = %v, want connection refused", err)
 	}
 }
