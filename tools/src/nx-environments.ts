@@ -23,7 +23,7 @@ export function environmentTargets(env: string): Record<string, TargetConfigurat
       cache: true,
       dependsOn: ['generate', 'toolchain:install', 'toolchain:schemas'],
       inputs: validateInputs,
-      options: { command: `validate-manifests ${generated}` },
+      options: { command: `validate-manifests ${generated} --provided ${generated}/cluster-provides.yaml` },
     },
     'validate-server': {
       executor: 'nx:run-commands',

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environments, generate, repoRoot, subtrees } from '@neurascale/core';
+import { clusterProvidesFile, environments, generate, repoRoot, subtrees } from '@neurascale/core';
 import { kustomizeBuild, parseDocuments, validatePaths } from '@neurascale/validation';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createNodes } from '../src/nx-environments.ts';
@@ -29,7 +29,11 @@ function editJson(file: string, edit: (value: Record<string, any>) => void): voi
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-const errorsOf = (dir: string) => validatePaths([dir]).findings.filter((f) => f.severity === 'error');
+/** An overlay's error findings, resolved against the cluster-provides.yaml generated beside it. */
+const errorsOf = (dir: string) =>
+  validatePaths([dir], { provided: [join(dir, clusterProvidesFile)] }).findings.filter(
+    (f) => f.severity === 'error',
+  );
 
 describe('recipe: add an environment', () => {
   it('a fourth environment is one folder: it generates, validates, and gets its Nx project', () => {
@@ -55,7 +59,12 @@ describe('recipe: add an environment', () => {
       name: 'qa',
       targets: {
         generate: { options: { command: 'generate-manifests --only qa' } },
-        validate: { options: { command: 'validate-manifests generated/overlays/qa' } },
+        validate: {
+          options: {
+            command:
+              'validate-manifests generated/overlays/qa --provided generated/overlays/qa/cluster-provides.yaml',
+          },
+        },
         'validate-server': { options: { command: 'validate-server generated/overlays/qa' } },
       },
     });

@@ -6,6 +6,7 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './app-settings.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
+import { clusterProvidesFile, renderClusterProvides } from './cluster-provides.ts';
 import { enabledComponents } from './components.ts';
 import { applicationFile, configMapGenerator } from './config-maps.ts';
 import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
@@ -129,8 +130,11 @@ export function buildOverlay(
     patches,
     images,
     configMapGenerator: catalog.map((spec) => configMapGenerator(spec, configSourcePath(spec), 'merge')),
-    dataFiles: new Map(
-      catalog.map((spec) => [configSourcePath(spec), renderApplicationYaml(spec, settings, env.environment)]),
-    ),
+    dataFiles: new Map([
+      ...catalog.map(
+        (spec) => [configSourcePath(spec), renderApplicationYaml(spec, settings, env.environment)] as const,
+      ),
+      [clusterProvidesFile, renderClusterProvides(env, catalog)],
+    ]),
   });
 }

@@ -1,7 +1,7 @@
 // The rule catalogue (policies/rules.json) is the single source of every rule's id, severity, why, fix
 // and tunable parameters. Engines report violations (rule id, object, field, message); `catalogued`
 // is the one place that turns a violation into a finding, and it refuses ids it does not know.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@neurascale/toolchain';
 import { Ajv } from 'ajv';
@@ -29,6 +29,12 @@ export const fixturesDir = join(policiesDir, 'fixtures');
 
 export function fixturePath(id: string, kind: 'pass' | 'fail'): string {
   return join(fixturesDir, id, `${kind}.yaml`);
+}
+
+/** A rule's fixtures may share a ClusterProvides declaration: policies/fixtures/<id>/provided.yaml. */
+export function fixtureProvided(id: string): string[] {
+  const file = join(fixturesDir, id, 'provided.yaml');
+  return existsSync(file) ? [file] : [];
 }
 
 const catalogueSchema = {

@@ -6,12 +6,14 @@ import { assertToolchainReady, readToolVersions } from '@neurascale/toolchain';
 import { type EngineOptions, pssLevels } from './engine.ts';
 import { hasErrors } from './findings.ts';
 import type { PssLevel } from './pod-security.ts';
+import { loadProvided } from './provided.ts';
 import { type Format, formats, report } from './reporters.ts';
 import { ToolError } from './run-tool.ts';
 import { validatePaths } from './validate.ts';
 
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
-                          [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...`;
+                          [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...
+                          [--provided CLUSTER-PROVIDES.yaml]...`;
 
 function parseCli(argv: string[]) {
   return parseArgs({
@@ -22,6 +24,7 @@ function parseCli(argv: string[]) {
       'kubernetes-version': { type: 'string', multiple: true },
       'pss-level': { type: 'string' },
       'allow-missing-schema': { type: 'string', multiple: true },
+      provided: { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
   });
@@ -64,10 +67,20 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     err(`validate-manifests: ${problems.join('; ')}\n${usage}\n`);
     return 2;
   }
+  // A broken declaration is a usage error: nothing is validated against half of it.
+  for (const file of values.provided ?? []) {
+    try {
+      loadProvided(file);
+    } catch (error) {
+      err(`validate-manifests: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
   const options: EngineOptions = {
     ...(versions ? { kubernetesVersions: versions } : {}),
     ...(level ? { defaultPssLevel: level } : {}),
     ...(values['allow-missing-schema'] ? { allowMissingSchemas: values['allow-missing-schema'] } : {}),
+    ...(values.provided ? { provided: values.provided } : {}),
   };
   try {
     // A missing or stale pinned tool is found before any work, with the command that fixes it.

@@ -10,6 +10,7 @@ import { runGraphRules } from './graph-rules/index.ts';
 import type { Doc } from './inputs.ts';
 import { kubeconform } from './kubeconform.ts';
 import { checkPodSecurity, effectivePssVersion, type PssLevel } from './pod-security.ts';
+import { loadProvided } from './provided.ts';
 
 export interface EngineOptions {
   kubernetesVersions?: string[];
@@ -17,6 +18,8 @@ export interface EngineOptions {
   defaultPssLevel?: PssLevel;
   /** Kinds allowed to have no schema, as `Kind` or `group/Kind`. */
   allowMissingSchemas?: string[];
+  /** ClusterProvides files: what the cluster provides that the set references (see provided.ts). */
+  provided?: string[];
   schemaRoot?: string;
 }
 
@@ -181,8 +184,14 @@ function refKey(ref: ObjectRef): string {
 
 export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResult {
   const versions = versionsOf(options).join(' ');
-  const engines = [`schema ${versions}`, `pss ${versions}`, 'rego', 'graph'];
-  const graph = new ManifestGraph(docs);
+  const provided = (options.provided ?? []).flatMap(loadProvided);
+  const engines = [
+    `schema ${versions}`,
+    `pss ${versions}`,
+    'rego',
+    provided.length > 0 ? `graph (${provided.length} provided by the cluster)` : 'graph',
+  ];
+  const graph = new ManifestGraph(docs, provided);
   const findings = [
     ...schemaFindings(docs, options),
     ...pssFindings(graph, options),

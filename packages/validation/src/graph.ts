@@ -25,7 +25,7 @@ export const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.i
 export const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
 export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
-const clusterScoped = new Set([
+export const clusterScopedKinds: ReadonlySet<string> = new Set([
   'Namespace',
   'ClusterRole',
   'ClusterRoleBinding',
@@ -51,7 +51,7 @@ const clusterScoped = new Set([
 
 /** Namespace an object lives in; namespaced objects without one land in `default`, as kubectl does. */
 export function namespaceOf(doc: Doc): string {
-  if (doc.ref.kind && clusterScoped.has(doc.ref.kind)) return '';
+  if (doc.ref.kind && clusterScopedKinds.has(doc.ref.kind)) return '';
   return doc.ref.namespace ?? 'default';
 }
 
@@ -85,11 +85,14 @@ export function isEmptySelector(selector: LabelSelector): boolean {
 
 export class ManifestGraph {
   readonly docs: Doc[];
+  /** What the cluster provides (a ClusterProvides declaration): found by references, never checked. */
+  readonly provided: Doc[];
   readonly podTemplates: PodTemplate[];
   readonly namespaces = new Map<string, Labels>();
 
-  constructor(docs: Doc[]) {
+  constructor(docs: Doc[], provided: Doc[] = []) {
     this.docs = docs;
+    this.provided = provided;
     this.podTemplates = docs.flatMap((doc) => {
       const path = podSpecPath(doc.ref.kind);
       if (!path) return [];
@@ -102,7 +105,7 @@ export class ManifestGraph {
       const serviceAccount = String(pod.serviceAccountName ?? pod.serviceAccount ?? 'default');
       return [{ doc, namespace: namespaceOf(doc), labels, pod, podPath: path.join('.'), serviceAccount }];
     });
-    for (const doc of docs) {
+    for (const doc of [...provided, ...docs]) {
       if (doc.ref.kind === 'Namespace' && doc.ref.name) {
         this.namespaces.set(doc.ref.name, {
           'kubernetes.io/metadata.name': doc.ref.name,
@@ -116,12 +119,30 @@ export class ManifestGraph {
     return this.docs.filter((d) => d.ref.kind !== undefined && kinds.includes(d.ref.kind));
   }
 
+  /** The object of that identity in the set or, failing that, among what the cluster provides. */
   find(kind: string, namespace: string, name: string): Doc | undefined {
-    return this.docs.find((d) => d.ref.kind === kind && d.ref.name === name && namespaceOf(d) === namespace);
+    const match = (d: Doc) => d.ref.kind === kind && d.ref.name === name && namespaceOf(d) === namespace;
+    return this.docs.find(match) ?? this.provided.find(match);
+  }
+
+  isProvided(doc: Doc): boolean {
+    return this.provided.includes(doc);
   }
 
   podsSelectedBy(namespace: string, selector: LabelSelector): PodTemplate[] {
     return this.podTemplates.filter((p) => p.namespace === namespace && selectorMatches(selector, p.labels));
+  }
+
+  /** Whether some pod selected in the namespace exists: a template of the set, or a Pod the cluster
+   * provides (declared with its labels: one a controller creates at run time). */
+  anyPodSelected(namespace: string, selector: LabelSelector): boolean {
+    if (this.podsSelectedBy(namespace, selector).length > 0) return true;
+    return this.provided.some(
+      (d) =>
+        d.ref.kind === 'Pod' &&
+        namespaceOf(d) === namespace &&
+        selectorMatches(selector, obj(obj(d.object.metadata).labels) as Labels),
+    );
   }
 
   /** Workloads whose pods run as the given service account. */

@@ -230,6 +230,51 @@ describe('validate-manifests', () => {
     expect(run('x.yaml', '--kubernetes-version', '1.20.0').code).toBe(2);
   });
 
+  it('resolves references against a ClusterProvides declaration, and refuses a broken one with exit 2', () => {
+    const pod = file(
+      'gpu.yaml',
+      good +
+        `---
+apiVersion: v1
+kind: Pod
+metadata: {name: trainer, namespace: app}
+spec:
+  runtimeClassName: nvidia
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+    - name: c
+      image: "trainer:1.0.0"
+      resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 16Mi}}
+      securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+`,
+    );
+    const missing = findings(pod);
+    expect(missing.code).toBe(1);
+    expect(missing.findings.map((f) => f.rule)).toEqual(['runtime-class-missing']);
+    const declaration = `apiVersion: validation.neurascale.io/v1
+kind: ClusterProvides
+provides:
+  - {kind: RuntimeClass, name: nvidia, why: installed by the GPU operator}
+`;
+    const provided = findings(pod, '--provided', file('provides.yaml', declaration));
+    expect(provided.code).toBe(0);
+    expect(provided.summary).toBeDefined();
+    const broken = run(
+      pod,
+      '--provided',
+      file('broken.yaml', declaration.replace('kind: RuntimeClass', 'knd: RuntimeClass')),
+    );
+    expect(broken.code).toBe(2);
+    expect(broken.out).toBe('');
+    expect(broken.err).toContain('broken.yaml: invalid ClusterProvides declaration');
+    expect(broken.err).toContain("/provides/0: must have required property 'kind'");
+    expect(broken.err).toContain('/provides/0: must NOT have additional properties "knd"');
+    expect(run(pod, '--provided', join(dir, 'absent.yaml'))).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('absent.yaml: cannot read the ClusterProvides declaration'),
+    });
+  });
+
   it('reports a path that does not exist', () => {
     expect(findings(join(dir, 'nope.yaml')).findings[0]).toMatchObject({
       rule: 'input-invalid',

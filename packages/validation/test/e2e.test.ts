@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environments, generate, repoRoot, services, subtrees } from '@neurascale/core';
+import { clusterProvidesFile, environments, generate, repoRoot, services, subtrees } from '@neurascale/core';
 import { readToolVersions } from '@neurascale/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocuments } from '../src/inputs.ts';
@@ -24,7 +24,8 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe.each(environments(repoRoot))('%s overlay', (env) => {
   it('validates clean for every Kubernetes version of the matrix', () => {
-    const result = validatePaths([join(out, 'overlays', env)]);
+    const dir = join(out, 'overlays', env);
+    const result = validatePaths([dir], { provided: [join(dir, clusterProvidesFile)] });
     expect(result.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(result.objects).toBeGreaterThan(40);
   });
@@ -51,7 +52,8 @@ describe('schema validation catches builder mistakes', () => {
 
   it('names the object and the field of a misspelled property', () => {
     const broken = stream().replace('imagePullPolicy: IfNotPresent', 'imagePullPolicyy: IfNotPresent');
-    const { findings } = validateText(broken, 'broken.yaml');
+    const provided = [join(out, 'overlays', 'dev', clusterProvidesFile)];
+    const { findings } = validateText(broken, 'broken.yaml', { provided });
     expect(findings).toHaveLength(1);
     expect(findings[0]).toMatchObject({
       source: expect.stringMatching(/^broken\.yaml:\d+$/),

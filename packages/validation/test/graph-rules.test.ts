@@ -1,28 +1,31 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixturePath, rules } from '../src/catalogue.ts';
+import { fixturePath, fixtureProvided, rules } from '../src/catalogue.ts';
 import { ManifestGraph, selectorMatches } from '../src/graph.ts';
 import { graphRules, runGraphRules } from '../src/graph-rules/index.ts';
 import { parseDocuments } from '../src/inputs.ts';
+import { loadProvided } from '../src/provided.ts';
 
 const graphRuleIds = [...rules().values()].filter((r) => r.engine === 'graph').map((r) => r.id);
 
-function violations(file: string) {
+/** The rule's fixture through every graph rule, with the fixture's ClusterProvides declaration. */
+function violations(id: string, kind: 'pass' | 'fail') {
+  const file = fixturePath(id, kind);
   const { docs, findings } = parseDocuments(readFileSync(file, 'utf8'), file);
   expect(findings).toEqual([]);
-  return runGraphRules(new ManifestGraph(docs));
+  return runGraphRules(new ManifestGraph(docs, fixtureProvided(id).flatMap(loadProvided)));
 }
 
 describe.each(graphRuleIds)('%s', (id) => {
   it('fails its failing fixture', () => {
-    const found = violations(fixturePath(id, 'fail')).filter((v) => v.rule === id);
+    const found = violations(id, 'fail').filter((v) => v.rule === id);
     expect(found.length).toBeGreaterThan(0);
     for (const v of found) expect(v.message.length).toBeGreaterThan(10);
   });
 
   it('passes its passing fixture', () => {
-    expect(violations(fixturePath(id, 'pass')).filter((v) => v.rule === id)).toEqual([]);
+    expect(violations(id, 'pass').filter((v) => v.rule === id)).toEqual([]);
   });
 });
 
@@ -57,9 +60,10 @@ describe('the kinds each graph rule declares', () => {
       const file = fixturePath(id, 'fail');
       const { docs } = parseDocuments(readFileSync(file, 'utf8'), file);
       const declared = r.kinds.includes('*') ? docs : docs.filter((d) => r.kinds.includes(d.ref.kind ?? ''));
-      const all = runGraphRules(new ManifestGraph(docs), [r]);
+      const provided = fixtureProvided(id).flatMap(loadProvided);
+      const all = runGraphRules(new ManifestGraph(docs, provided), [r]);
       expect(all.length).toBeGreaterThan(0);
-      expect(runGraphRules(new ManifestGraph(declared), [r])).toEqual(all);
+      expect(runGraphRules(new ManifestGraph(declared, provided), [r])).toEqual(all);
     },
   );
 });
@@ -70,14 +74,14 @@ describe('graph rule fixtures', () => {
       expect(existsSync(fixturePath(id, 'fail')), id).toBe(true);
       expect(existsSync(fixturePath(id, 'pass')), id).toBe(true);
     }
-    const emitted = new Set(
-      graphRuleIds.flatMap((id) => violations(fixturePath(id, 'fail')).map((v) => v.rule)),
-    );
+    const emitted = new Set(graphRuleIds.flatMap((id) => violations(id, 'fail').map((v) => v.rule)));
     for (const id of emitted) expect(graphRuleIds).toContain(id);
   });
 
   it('name the field: the spec error of selecting namespaces by a name label', () => {
-    const [v] = violations(fixturePath('netpol-namespace-label', 'fail'));
+    const [v] = violations('netpol-namespace-label', 'fail').filter(
+      (x) => x.rule === 'netpol-namespace-label',
+    );
     expect(v).toMatchObject({
       field: 'spec.ingress[0].from[0].namespaceSelector',
       rule: 'netpol-namespace-label',
@@ -86,7 +90,7 @@ describe('graph rule fixtures', () => {
   });
 
   it('reports the minimum replicas of an HPA-scaled workload for a blocking budget', () => {
-    const found = violations(fixturePath('pdb-min-available-blocks', 'fail'));
+    const found = violations('pdb-min-available-blocks', 'fail');
     const pdb = found.filter((v) => v.rule === 'pdb-min-available-blocks');
     expect(pdb.map((v) => v.message)).toEqual([
       'minAvailable 3 is at or above the 3 replica(s) of Deployment app/web: no eviction is ever allowed',

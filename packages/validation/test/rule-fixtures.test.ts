@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixturesDir, type Rule, rules } from '../src/catalogue.ts';
+import { fixtureProvided, fixturesDir, type Rule, rules } from '../src/catalogue.ts';
 import { validatePaths } from '../src/validate.ts';
 import { expectedFindings, foundBy } from './expected.ts';
 
@@ -28,14 +28,17 @@ describe('rule fixtures', () => {
   );
 });
 
+/** A fixture's ClusterProvides declaration (provided.yaml), when it has one, applies to both fixtures. */
+const optionsFor = (r: Rule) => ({ provided: fixtureProvided(r.id) });
+
 describe.each(engineRules.map((r) => [r.id, r] as const))('%s through the engine', (id, r) => {
   it('reports exactly the expected findings on its failing fixture', () => {
-    const { findings } = validatePaths([join(fixtureDir(r), 'fail.yaml')]);
+    const { findings } = validatePaths([join(fixtureDir(r), 'fail.yaml')], optionsFor(r));
     expect(foundBy(id, findings)).toEqual([...expected(r)].sort());
   });
 
   it('passes its passing fixture', () => {
-    const { findings } = validatePaths([join(fixtureDir(r), 'pass.yaml')]);
+    const { findings } = validatePaths([join(fixtureDir(r), 'pass.yaml')], optionsFor(r));
     expect(findings.filter((f) => f.rule === id)).toEqual([]);
     // The fixtures of the engine's own rules are clean through every engine.
     if (!['rego', 'graph'].includes(r.engine)) {

@@ -1,18 +1,28 @@
 // Every cross-resource rule, one module each (named after its rule id), and the runner that applies them.
 import { paramsOf } from '../catalogue.ts';
 import type { ManifestGraph } from '../graph.ts';
+import { bindingReferenceMissing } from './binding-reference-missing.ts';
+import { claimMissing } from './claim-missing.ts';
+import { configKeyMissing } from './config-key-missing.ts';
 import { configReferenceMissing } from './config-reference-missing.ts';
 import { duplicateIdentity } from './duplicate-identity.ts';
 import { hpaVpaConflict } from './hpa-vpa-conflict.ts';
 import { netpolNamespaceLabel } from './netpol-namespace-label.ts';
+import { netpolPeerMatchesNothing } from './netpol-peer-matches-nothing.ts';
 import { pdbMinAvailableBlocks } from './pdb-min-available-blocks.ts';
+import { priorityClassMissing } from './priority-class-missing.ts';
 import { rbacWildcard } from './rbac-wildcard.ts';
 import { replicasWithHpa } from './replicas-with-hpa.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
+import { runtimeClassMissing } from './runtime-class-missing.ts';
 import { scaleTargetMissing } from './scale-target-missing.ts';
 import { secretsReadable } from './secrets-readable.ts';
 import { selectorMatchesNothing } from './selector-matches-nothing.ts';
+import { serviceAccountMissing } from './service-account-missing.ts';
+import { serviceTargetPortMissing } from './service-target-port-missing.ts';
 import { servicemonitorNoTarget } from './servicemonitor-no-target.ts';
+import { statefulsetServiceMissing } from './statefulset-service-missing.ts';
+import { storageClassMissing } from './storage-class-missing.ts';
 
 export type { GraphRule, GraphViolation } from './rule.ts';
 
@@ -24,7 +34,17 @@ export const graphRules: readonly GraphRule[] = [
   pdbMinAvailableBlocks,
   hpaVpaConflict,
   configReferenceMissing,
+  configKeyMissing,
+  serviceAccountMissing,
+  claimMissing,
+  storageClassMissing,
+  priorityClassMissing,
+  runtimeClassMissing,
+  serviceTargetPortMissing,
+  statefulsetServiceMissing,
+  bindingReferenceMissing,
   netpolNamespaceLabel,
+  netpolPeerMatchesNothing,
   rbacWildcard,
   secretsReadable,
   replicasWithHpa,
