@@ -1,6 +1,7 @@
 // Every cross-resource rule, one module each (named after its rule id), and the runner that applies them.
 import { paramsOf } from '../catalogue.ts';
 import type { ManifestGraph } from '../graph.ts';
+import { argocdProjectMissing } from './argocd-project-missing.ts';
 import { bindingReferenceMissing } from './binding-reference-missing.ts';
 import { claimMissing } from './claim-missing.ts';
 import { configKeyMissing } from './config-key-missing.ts';
@@ -13,9 +14,11 @@ import { pdbMinAvailableBlocks } from './pdb-min-available-blocks.ts';
 import { priorityClassMissing } from './priority-class-missing.ts';
 import { rbacWildcard } from './rbac-wildcard.ts';
 import { replicasWithHpa } from './replicas-with-hpa.ts';
+import { routeBackendMissing } from './route-backend-missing.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
 import { runtimeClassMissing } from './runtime-class-missing.ts';
 import { scaleTargetMissing } from './scale-target-missing.ts';
+import { secretStoreMissing } from './secret-store-missing.ts';
 import { secretsReadable } from './secrets-readable.ts';
 import { selectorMatchesNothing } from './selector-matches-nothing.ts';
 import { serviceAccountMissing } from './service-account-missing.ts';
@@ -43,6 +46,9 @@ export const graphRules: readonly GraphRule[] = [
   serviceTargetPortMissing,
   statefulsetServiceMissing,
   bindingReferenceMissing,
+  routeBackendMissing,
+  secretStoreMissing,
+  argocdProjectMissing,
   netpolNamespaceLabel,
   netpolPeerMatchesNothing,
   rbacWildcard,
