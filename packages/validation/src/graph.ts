@@ -11,10 +11,15 @@ export interface LabelSelector {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
+/** Labels a controller adds to the pods it creates, by key: whether a value can be one of them. */
+export type RuntimeLabels = Record<string, (value: string) => boolean>;
+
 export interface PodTemplate {
   doc: Doc;
   namespace: string;
   labels: Labels;
+  /** What the workload's controller adds at run time (template hash, pod name and index, job name). */
+  runtimeLabels: RuntimeLabels;
   pod: Json;
   /** Path of the pod spec inside its object, dotted. */
   podPath: string;
@@ -63,18 +68,73 @@ export function identityOf(doc: Doc): string {
   return [groupOf(doc.ref.apiVersion) || 'core', doc.ref.kind, namespaceOf(doc), doc.ref.name].join('/');
 }
 
-export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+/** Whether pods with these labels (and, at run time, these controller-added ones) match the selector. */
+export function selectorMatches(
+  selector: LabelSelector,
+  labels: Labels,
+  runtime: RuntimeLabels = {},
+): boolean {
+  const can = (key: string, value: string) =>
+    key in labels ? labels[key] === value : (runtime[key]?.(value) ?? false);
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (!can(k, v)) return false;
   for (const e of selector.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const value = labels[e.key];
+    const has = e.key in labels || e.key in runtime;
     const values = e.values ?? [];
-    if (e.operator === 'In' && !(has && values.includes(value as string))) return false;
-    if (e.operator === 'NotIn' && has && values.includes(value as string)) return false;
+    if (e.operator === 'In' && !values.some((v) => can(e.key, v))) return false;
+    // A controller's label takes values no list can rule out (hashes, names): NotIn may hold.
+    if (e.operator === 'NotIn' && e.key in labels && values.includes(labels[e.key] as string)) return false;
     if (e.operator === 'Exists' && !has) return false;
     if (e.operator === 'DoesNotExist' && has) return false;
   }
   return true;
+}
+
+const any = () => true;
+const ordinal = (v: string) => /^(0|[1-9]\d*)$/.test(v);
+
+/**
+ * The labels each controller puts on the pods it creates. Values a test cannot know (hashes, uids,
+ * generations) match anything; a StatefulSet's pod names and indexes are its ordinals, below its replicas
+ * unless an autoscaler may add more.
+ */
+function controllerLabels(doc: Doc, scaled: boolean): RuntimeLabels {
+  const name = String(doc.ref.name);
+  switch (doc.ref.kind) {
+    case 'Deployment':
+    case 'ReplicaSet':
+      return { 'pod-template-hash': any };
+    case 'StatefulSet': {
+      const replicas = Number(obj(doc.object.spec).replicas ?? 1);
+      const below = (v: string) => ordinal(v) && (scaled || Number(v) < replicas);
+      return {
+        'statefulset.kubernetes.io/pod-name': (v) =>
+          v.startsWith(`${name}-`) && below(v.slice(name.length + 1)),
+        'apps.kubernetes.io/pod-index': below,
+        'controller-revision-hash': any,
+      };
+    }
+    case 'DaemonSet':
+      return { 'controller-revision-hash': any, 'pod-template-generation': any };
+    case 'Job':
+      return {
+        'job-name': (v) => v === name,
+        'batch.kubernetes.io/job-name': (v) => v === name,
+        'controller-uid': any,
+        'batch.kubernetes.io/controller-uid': any,
+        'batch.kubernetes.io/job-completion-index': ordinal,
+      };
+    case 'CronJob':
+      // Its Jobs are named <cronjob>-<scheduled time>.
+      return {
+        'job-name': (v) => v.startsWith(`${name}-`),
+        'batch.kubernetes.io/job-name': (v) => v.startsWith(`${name}-`),
+        'controller-uid': any,
+        'batch.kubernetes.io/controller-uid': any,
+        'batch.kubernetes.io/job-completion-index': ordinal,
+      };
+    default:
+      return {};
+  }
 }
 
 export function isEmptySelector(selector: LabelSelector): boolean {
@@ -103,7 +163,24 @@ export class ManifestGraph {
       ) as Labels;
       const pod = obj(path.reduce<unknown>((node, key) => obj(node)[key], doc.object));
       const serviceAccount = String(pod.serviceAccountName ?? pod.serviceAccount ?? 'default');
-      return [{ doc, namespace: namespaceOf(doc), labels, pod, podPath: path.join('.'), serviceAccount }];
+      const scaled = docs.some(
+        (h) =>
+          h.ref.kind === 'HorizontalPodAutoscaler' &&
+          namespaceOf(h) === namespaceOf(doc) &&
+          targetOf(h)?.kind === doc.ref.kind &&
+          targetOf(h)?.name === doc.ref.name,
+      );
+      return [
+        {
+          doc,
+          namespace: namespaceOf(doc),
+          labels,
+          runtimeLabels: controllerLabels(doc, scaled),
+          pod,
+          podPath: path.join('.'),
+          serviceAccount,
+        },
+      ];
     });
     for (const doc of [...provided, ...docs]) {
       if (doc.ref.kind === 'Namespace' && doc.ref.name) {
@@ -130,7 +207,9 @@ export class ManifestGraph {
   }
 
   podsSelectedBy(namespace: string, selector: LabelSelector): PodTemplate[] {
-    return this.podTemplates.filter((p) => p.namespace === namespace && selectorMatches(selector, p.labels));
+    return this.podTemplates.filter(
+      (p) => p.namespace === namespace && selectorMatches(selector, p.labels, p.runtimeLabels),
+    );
   }
 
   /** Whether some pod selected in the namespace exists: a template of the set, or a Pod the cluster

@@ -345,3 +345,110 @@ describe('grantsToWorkloads', () => {
     expect(grantsToWorkloads(g)).toEqual([]);
   });
 });
+
+describe('labels controllers add at run time', () => {
+  const workload = (kind: string, name: string, spec: Json = {}) =>
+    doc({
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name, namespace: 'app' },
+      spec: { ...spec, template: { metadata: { labels: { app: name } }, spec: {} } },
+    });
+  const runtimeOf = (g: ManifestGraph, name: string) =>
+    g.podTemplates.find((p) => p.doc.ref.name === name)?.runtimeLabels ?? {};
+
+  it('are known per controller: template hash, pod name and index, revision, job name and uid', () => {
+    const g = new ManifestGraph([
+      workload('Deployment', 'web'),
+      workload('ReplicaSet', 'rs'),
+      workload('StatefulSet', 'db', { replicas: 2 }),
+      workload('DaemonSet', 'agent'),
+      workload('Job', 'migrate'),
+      workload('CronJob', 'nightly'),
+      workload('Pod', 'bare'),
+    ]);
+    expect(Object.keys(runtimeOf(g, 'web'))).toEqual(['pod-template-hash']);
+    expect(Object.keys(runtimeOf(g, 'rs'))).toEqual(['pod-template-hash']);
+    expect(Object.keys(runtimeOf(g, 'agent')).sort()).toEqual([
+      'controller-revision-hash',
+      'pod-template-generation',
+    ]);
+    expect(runtimeOf(g, 'bare')).toEqual({});
+    const db = runtimeOf(g, 'db');
+    expect(
+      ['db-0', 'db-1', 'db-2', 'db-01', 'web-0', 'db-x'].map((v) =>
+        db['statefulset.kubernetes.io/pod-name']?.(v),
+      ),
+    ).toEqual([true, true, false, false, false, false]);
+    expect(['0', '1', '2', '-1'].map((v) => db['apps.kubernetes.io/pod-index']?.(v))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(db['controller-revision-hash']?.('abc')).toBe(true);
+    const job = runtimeOf(g, 'migrate');
+    expect(['migrate', 'other'].map((v) => job['job-name']?.(v))).toEqual([true, false]);
+    expect(job['batch.kubernetes.io/job-name']?.('migrate')).toBe(true);
+    expect(job['batch.kubernetes.io/controller-uid']?.('1234')).toBe(true);
+    expect(['0', '7', 'a'].map((v) => job['batch.kubernetes.io/job-completion-index']?.(v))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    const cron = runtimeOf(g, 'nightly');
+    expect(['nightly-29000000', 'nightly', 'other-1'].map((v) => cron['job-name']?.(v))).toEqual([
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('let a StatefulSet scaled by an HPA have any ordinal, one without only those below its replicas', () => {
+    const hpa = doc({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'db', namespace: 'app' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' }, maxReplicas: 5 },
+    });
+    const scaled = new ManifestGraph([workload('StatefulSet', 'db'), hpa]);
+    expect(runtimeOf(scaled, 'db')['statefulset.kubernetes.io/pod-name']?.('db-9')).toBe(true);
+    const fixed = new ManifestGraph([workload('StatefulSet', 'db')]);
+    expect(runtimeOf(fixed, 'db')['statefulset.kubernetes.io/pod-name']?.('db-0')).toBe(true);
+    expect(runtimeOf(fixed, 'db')['statefulset.kubernetes.io/pod-name']?.('db-1')).toBe(false);
+  });
+
+  it('match selectors by value, In, NotIn, Exists and DoesNotExist; the template label wins over them', () => {
+    const runtime = { hash: () => true, name: (v: string) => v === 'db-0' };
+    const labels = { app: 'db' };
+    const m = (selector: Parameters<typeof selectorMatches>[0]) => selectorMatches(selector, labels, runtime);
+    expect(m({ matchLabels: { name: 'db-0' } })).toBe(true);
+    expect(m({ matchLabels: { name: 'db-1' } })).toBe(false);
+    expect(m({ matchLabels: { other: 'x' } })).toBe(false);
+    expect(m({ matchExpressions: [{ key: 'name', operator: 'In', values: ['db-5', 'db-0'] }] })).toBe(true);
+    expect(m({ matchExpressions: [{ key: 'name', operator: 'In', values: ['db-5'] }] })).toBe(false);
+    expect(m({ matchExpressions: [{ key: 'hash', operator: 'NotIn', values: ['abc'] }] })).toBe(true);
+    expect(m({ matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] })).toBe(false);
+    expect(m({ matchExpressions: [{ key: 'hash', operator: 'Exists' }] })).toBe(true);
+    expect(m({ matchExpressions: [{ key: 'other', operator: 'Exists' }] })).toBe(false);
+    expect(m({ matchExpressions: [{ key: 'hash', operator: 'DoesNotExist' }] })).toBe(false);
+    expect(m({ matchExpressions: [{ key: 'other', operator: 'DoesNotExist' }] })).toBe(true);
+    // A label of the template is what it is; the controller does not overwrite it.
+    expect(selectorMatches({ matchLabels: { name: 'db-0' } }, { name: 'fixed' }, runtime)).toBe(false);
+  });
+});
+
+describe('provided pods', () => {
+  it('count for selectors in their namespace, by their declared labels', () => {
+    const pod = {
+      source: 'c.yaml',
+      object: { kind: 'Pod', metadata: { name: 'w', namespace: 'app', labels: { wf: 'nightly' } } },
+      ref: { kind: 'Pod', name: 'w', namespace: 'app' },
+    };
+    const g = new ManifestGraph([], [pod]);
+    expect(g.anyPodSelected('app', { matchLabels: { wf: 'nightly' } })).toBe(true);
+    expect(g.anyPodSelected('app', { matchLabels: { wf: 'daily' } })).toBe(false);
+    expect(g.anyPodSelected('other', { matchLabels: { wf: 'nightly' } })).toBe(false);
+    expect(g.podTemplates).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@ import type { GraphRule } from './rule.ts';
 
 export const selectorMatchesNothing: GraphRule = {
   id: 'selector-matches-nothing',
-  kinds: ['Service', 'PodDisruptionBudget', 'NetworkPolicy', ...podKinds],
+  kinds: ['Service', 'PodDisruptionBudget', 'NetworkPolicy', 'HorizontalPodAutoscaler', ...podKinds],
   check: (g) => {
     const checks: [string, (d: Doc) => LabelSelector | undefined, string][] = [
       [
@@ -21,12 +21,12 @@ export const selectorMatchesNothing: GraphRule = {
         const selector = selectorOf(doc);
         // No selector (Service without one, e.g. ExternalName) or an empty one (all pods) is intentional.
         if (!selector || isEmptySelector(selector)) return [];
-        if (g.podsSelectedBy(namespaceOf(doc), selector).length > 0) return [];
+        if (g.anyPodSelected(namespaceOf(doc), selector)) return [];
         return [
           {
             doc,
             field,
-            message: `selects no pod template in namespace ${namespaceOf(doc)}`,
+            message: `selects no pod template in namespace ${namespaceOf(doc)}, nor a Pod the cluster is declared to provide`,
           },
         ];
       }),
