@@ -250,7 +250,9 @@ spec:
     );
     const missing = findings(pod);
     expect(missing.code).toBe(1);
-    expect(missing.findings.map((f) => f.rule)).toEqual(['runtime-class-missing']);
+    expect(missing.findings.filter((f) => f.severity === 'error').map((f) => f.rule)).toEqual([
+      'runtime-class-missing',
+    ]);
     const declaration = `apiVersion: validation.neurascale.io/v1
 kind: ClusterProvides
 provides:

@@ -7,12 +7,18 @@ import { claimMissing } from './claim-missing.ts';
 import { configKeyMissing } from './config-key-missing.ts';
 import { configReferenceMissing } from './config-reference-missing.ts';
 import { duplicateIdentity } from './duplicate-identity.ts';
+import { envDuplicate } from './env-duplicate.ts';
 import { hpaVpaConflict } from './hpa-vpa-conflict.ts';
+import { jobTtlMissing } from './job-ttl-missing.ts';
 import { netpolNamespaceLabel } from './netpol-namespace-label.ts';
 import { netpolPeerMatchesNothing } from './netpol-peer-matches-nothing.ts';
 import { pdbMinAvailableBlocks } from './pdb-min-available-blocks.ts';
 import { priorityClassMissing } from './priority-class-missing.ts';
+import { privilegedPort } from './privileged-port.ts';
+import { probesIdentical } from './probes-identical.ts';
 import { rbacWildcard } from './rbac-wildcard.ts';
+import { readinessProbeMissing } from './readiness-probe-missing.ts';
+import { readonlyRootFsMissing } from './readonly-root-fs-missing.ts';
 import { replicasWithHpa } from './replicas-with-hpa.ts';
 import { routeBackendMissing } from './route-backend-missing.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
@@ -22,10 +28,12 @@ import { secretStoreMissing } from './secret-store-missing.ts';
 import { secretsReadable } from './secrets-readable.ts';
 import { selectorMatchesNothing } from './selector-matches-nothing.ts';
 import { serviceAccountMissing } from './service-account-missing.ts';
+import { serviceExposed } from './service-exposed.ts';
 import { serviceTargetPortMissing } from './service-target-port-missing.ts';
 import { servicemonitorNoTarget } from './servicemonitor-no-target.ts';
 import { statefulsetServiceMissing } from './statefulset-service-missing.ts';
 import { storageClassMissing } from './storage-class-missing.ts';
+import { tokenAutomounted } from './token-automounted.ts';
 
 export type { GraphRule, GraphViolation } from './rule.ts';
 
@@ -49,6 +57,14 @@ export const graphRules: readonly GraphRule[] = [
   routeBackendMissing,
   secretStoreMissing,
   argocdProjectMissing,
+  readinessProbeMissing,
+  probesIdentical,
+  envDuplicate,
+  serviceExposed,
+  jobTtlMissing,
+  privilegedPort,
+  tokenAutomounted,
+  readonlyRootFsMissing,
   netpolNamespaceLabel,
   netpolPeerMatchesNothing,
   rbacWildcard,

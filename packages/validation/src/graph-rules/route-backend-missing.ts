@@ -30,7 +30,15 @@ function servicePorts(svc: Doc): number[] {
 
 export const routeBackendMissing: GraphRule = {
   id: 'route-backend-missing',
-  kinds: [...routeKinds, 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Service', 'Namespace'],
+  kinds: [
+    ...routeKinds,
+    'Ingress',
+    'VirtualService',
+    'DestinationRule',
+    'ServiceEntry',
+    'Service',
+    'Namespace',
+  ],
   check: (g) => {
     const out: GraphViolation[] = [];
     const check = (doc: Doc, field: string, name: string, namespace: string, port: unknown, via: string) => {
@@ -75,6 +83,33 @@ export const routeBackendMissing: GraphRule = {
             );
         });
       });
+    }
+    // Ingress: every path's backend and the default backend (a Service backend, by port number or name).
+    for (const ing of g.ofKind('Ingress')) {
+      const backends: [Record<string, unknown>, string][] = [];
+      if (spec(ing).defaultBackend) backends.push([obj(spec(ing).defaultBackend), 'spec.defaultBackend']);
+      arr(spec(ing).rules).forEach((rule, i) => {
+        arr(obj(rule.http).paths).forEach((path, j) => {
+          backends.push([obj(path.backend), `spec.rules[${i}].http.paths[${j}].backend`]);
+        });
+      });
+      for (const [backend, field] of backends) {
+        const service = obj(backend.service);
+        if (typeof service.name !== 'string') continue;
+        const port = obj(service.port);
+        const svc = g.find('Service', namespaceOf(ing), service.name);
+        if (svc && typeof port.name === 'string' && !g.isProvided(svc)) {
+          const names = arr(spec(svc).ports).map((p) => String(p.name ?? ''));
+          if (!names.includes(port.name))
+            out.push({
+              doc: ing,
+              field: `${field}.service.port.name`,
+              message: `sends to port "${port.name}" of Service ${namespaceOf(ing)}/${service.name}, which has ${names.join(', ') || 'no named port'}`,
+            });
+          continue;
+        }
+        check(ing, `${field}.service`, service.name, namespaceOf(ing), port.number, 'sends to');
+      }
     }
     // Istio: route destinations of every protocol, mirrors, and the host a DestinationRule configures.
     for (const vs of g.ofKind('VirtualService')) {
