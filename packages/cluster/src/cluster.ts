@@ -19,6 +19,9 @@ import { clusterImageEntries, importImages } from './images.ts';
 import type { Installed } from './install.ts';
 import { cgroupRoot, network, nodeName, paths } from './paths.ts';
 
+/** The comment of the FORWARD rule that keeps pod traffic on the node. */
+export const podsStayOnTheNode = 'neurascale-e2e: pods reach nothing beyond the node';
+
 /** Labels the node carries: production spreads over zones, so the single node names one. */
 export const nodeLabels = {
   'topology.kubernetes.io/region': 'europe-west4',
@@ -108,6 +111,31 @@ export async function startCluster(tools: Installed, log: (line: string) => void
   writeFileSync(paths.resolvConf, `nameserver ${hostIP}\noptions ndots:5\n`);
   // The node forwards between its pods and bridges them through iptables (restored on teardown).
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  // Pods reach nothing beyond the node: a connection that no Service rule has rewritten yet (a ClusterIP
+  // before kube-proxy programs it, a pod before kube-router does) is refused here instead of leaving the
+  // host, where something may answer it. Restored with the rest of iptables on teardown.
+  const isolate = spawnSync(
+    'iptables',
+    [
+      '-w',
+      '-I',
+      'FORWARD',
+      '1',
+      '-i',
+      network.bridge,
+      '!',
+      '-o',
+      network.bridge,
+      '-m',
+      'comment',
+      '--comment',
+      podsStayOnTheNode,
+      '-j',
+      'REJECT',
+    ],
+    { encoding: 'utf8' },
+  );
+  if (isolate.status !== 0) throw new Error(`iptables: cannot keep the pods on the node: ${isolate.stderr}`);
 
   const start = (name: string, command: string, args: string[]): ChildProcess => {
     const out = openSync(join(paths.logs, `${name}.log`), 'a');

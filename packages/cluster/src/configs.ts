@@ -32,7 +32,10 @@ export function containerdConfig(cniBinDir: string): string {
   ].join('\n');
 }
 
-/** One bridge for the node's pods, NAT to the outside, hairpin so a pod can reach itself via its Service. */
+/**
+ * One bridge for the node's pods, hairpin so a pod can reach itself via its Service. No NAT to the
+ * outside: the cluster is offline, and a pod's packet must never leave the host (cluster.ts refuses it).
+ */
 export function cniConfig(): string {
   return `${JSON.stringify(
     {
@@ -43,7 +46,7 @@ export function cniConfig(): string {
           type: 'bridge',
           bridge: network.bridge,
           isGateway: true,
-          ipMasq: true,
+          ipMasq: false,
           hairpinMode: true,
           ipam: {
             type: 'host-local',

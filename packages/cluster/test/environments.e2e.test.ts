@@ -290,6 +290,14 @@ describe.each(envs)('environment %s', (env) => {
       await Promise.all(checks);
       expect(leaked).toEqual([]);
 
+      // Nothing beyond the node answers a pod: an address outside the cluster is refused at once, not
+      // left to time out somewhere on the host's network (TEST-NET-1, which no one routes).
+      const beyond = await askPod(
+        running[0] as PodInfo,
+        `/probe?target=${encodeURIComponent('192.0.2.1:80')}`,
+      );
+      expect(String(beyond.result)).toMatch(/^refused/);
+
       // A pod in a namespace no policy admits reaches no service.
       const [outside] = (await pods(kubectl, outsideNamespace)).filter((p) => p.ready);
       expect(outside).toBeDefined();

@@ -328,7 +328,13 @@ func (d *double) storeAddr(s Store) string {
 }
 
 func (d *double) callLoop(ctx context.Context) {
-	client := &http.Client{Timeout: 2 * time.Second}
+	// A new connection per call, so that each one measures the network as it is now: a kept-alive
+	// connection would outlive a NetworkPolicy change or pin whatever answered first. No proxy from the
+	// environment either: the call goes to the Service.
+	client := &http.Client{
+		Timeout:   2 * time.Second,
+		Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil},
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
