@@ -290,8 +290,8 @@ describe.each(envs)('environment %s', (env) => {
       await Promise.all(checks);
       expect(leaked).toEqual([]);
 
-      // Nothing beyond the node answers a pod: an address outside the cluster is refused at once, not
-      // left to time out somewhere on the host's network (TEST-NET-1, which no one routes).
+      // Nothing beyond the node answers a pod: an address outside the cluster (one of TEST-NET-1) is
+      // refused at once on the node, whatever the host's network would have done with it.
       const beyond = await askPod(
         running[0] as PodInfo,
         `/probe?target=${encodeURIComponent('192.0.2.1:80')}`,
