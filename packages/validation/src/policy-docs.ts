@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { repoRoot } from '@neurascale/toolchain';
 import { type Engine, fixturePath, policiesDir, type Rule, rules } from './catalogue.ts';
 import { suppressPrefix } from './engine.ts';
+import { type Peer, parity, peers } from './parity.ts';
 
 export const policyDocsFile = join(repoRoot, 'docs', 'policies.md');
 
@@ -82,7 +83,52 @@ export function renderPolicyDocs(): string {
       );
     }
   }
+  lines.push(...parityDocs());
   return lines.join('\n');
+}
+
+const peerNames: Record<Peer, string> = {
+  'kube-score': 'kube-score',
+  'kube-linter': 'kube-linter',
+  polaris: 'Polaris',
+};
+
+/** The peer parity table: every built-in check of each peer and what we decided about it. */
+function parityDocs(): string[] {
+  const table = parity();
+  const cell = (s: string) => s.replaceAll('|', '\\|');
+  const lines = [
+    '## Peer parity',
+    '',
+    'Every built-in check of kube-score, kube-linter and Polaris (from `policies/parity.json`), and what covers',
+    'it here, or why it is not adopted. kube-score is built at the pinned version and run on every fixture next',
+    'to this validator (`packages/validation/test/peer-differential.test.ts`); its list below is the pinned',
+    "binary's own.",
+    '',
+  ];
+  for (const peer of peers) {
+    const { version, source, checks } = table[peer];
+    const entries = Object.entries(checks);
+    const covered = entries.filter(([, d]) => d.decision === 'covered').length;
+    lines.push(
+      `### ${peerNames[peer]} ${version}`,
+      '',
+      `${entries.length} checks (${source}): ${covered} covered, ${entries.length - covered} not adopted.`,
+      '',
+      '| check | decision | covered by, or why not |',
+      '|---|---|---|',
+    );
+    for (const [id, d] of entries) {
+      const what = d.what ? ` ${cell(d.what)}` : '';
+      const how =
+        d.decision === 'covered'
+          ? `${d.rules.map((r) => `\`${r}\``).join(', ')}${d.note ? `. ${cell(d.note)}` : ''}`
+          : cell(d.reason);
+      lines.push(`| \`${id}\`${what} | ${d.decision} | ${how} |`);
+    }
+    lines.push('');
+  }
+  return lines;
 }
 
 if (import.meta.main) {

@@ -94,7 +94,17 @@ export const routeBackendMissing: GraphRule = {
         });
       });
       for (const [backend, field] of backends) {
-        const service = obj(backend.service);
+        // networking.k8s.io/v1 names service.name and service.port; the removed v1beta1 serviceName and servicePort.
+        const service =
+          typeof backend.serviceName === 'string'
+            ? {
+                name: backend.serviceName,
+                port:
+                  typeof backend.servicePort === 'string'
+                    ? { name: backend.servicePort }
+                    : { number: backend.servicePort },
+              }
+            : obj(backend.service);
         if (typeof service.name !== 'string') continue;
         const port = obj(service.port);
         const svc = g.find('Service', namespaceOf(ing), service.name);
