@@ -23,7 +23,9 @@ export function environmentTargets(env: string): Record<string, TargetConfigurat
       cache: true,
       dependsOn: ['generate', 'toolchain:install', 'toolchain:schemas'],
       inputs: validateInputs,
-      options: { command: `validate-manifests ${generated} --provided ${generated}/cluster-provides.yaml` },
+      options: {
+        command: `validate-manifests ${generated} --provided ${generated}/cluster-provides.yaml --overrides policies/overrides.json`,
+      },
     },
     'validate-server': {
       executor: 'nx:run-commands',

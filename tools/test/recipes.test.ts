@@ -62,7 +62,7 @@ describe('recipe: add an environment', () => {
         validate: {
           options: {
             command:
-              'validate-manifests generated/overlays/qa --provided generated/overlays/qa/cluster-provides.yaml',
+              'validate-manifests generated/overlays/qa --provided generated/overlays/qa/cluster-provides.yaml --overrides policies/overrides.json',
           },
         },
         'validate-server': { options: { command: 'validate-server generated/overlays/qa' } },

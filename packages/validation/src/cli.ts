@@ -3,17 +3,18 @@
 // Exit 1 when an error-level finding exists, 0 otherwise, 2 on usage errors.
 import { parseArgs } from 'node:util';
 import { assertToolchainReady, readToolVersions } from '@neurascale/toolchain';
-import { type EngineOptions, pssLevels } from './engine.ts';
+import { pssLevels } from './engine.ts';
 import { hasErrors } from './findings.ts';
+import { loadOverrides, type Override } from './overrides.ts';
 import type { PssLevel } from './pod-security.ts';
 import { loadProvided } from './provided.ts';
 import { type Format, formats, report } from './reporters.ts';
 import { ToolError } from './run-tool.ts';
-import { validatePaths } from './validate.ts';
+import { type ValidateOptions, validatePaths } from './validate.ts';
 
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
                           [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...
-                          [--provided CLUSTER-PROVIDES.yaml]...`;
+                          [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json]`;
 
 function parseCli(argv: string[]) {
   return parseArgs({
@@ -25,6 +26,7 @@ function parseCli(argv: string[]) {
       'pss-level': { type: 'string' },
       'allow-missing-schema': { type: 'string', multiple: true },
       provided: { type: 'string', multiple: true },
+      overrides: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -67,20 +69,21 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     err(`validate-manifests: ${problems.join('; ')}\n${usage}\n`);
     return 2;
   }
-  // A broken declaration is a usage error: nothing is validated against half of it.
-  for (const file of values.provided ?? []) {
-    try {
-      loadProvided(file);
-    } catch (error) {
-      err(`validate-manifests: ${(error as Error).message}\n`);
-      return 2;
-    }
+  // A broken declaration or overrides file is a usage error: nothing is validated against half of it.
+  let overrides: { file: string; overrides: Override[] } | undefined;
+  try {
+    for (const file of values.provided ?? []) loadProvided(file);
+    if (values.overrides) overrides = { file: values.overrides, overrides: loadOverrides(values.overrides) };
+  } catch (error) {
+    err(`validate-manifests: ${(error as Error).message}\n`);
+    return 2;
   }
-  const options: EngineOptions = {
+  const options: ValidateOptions = {
     ...(versions ? { kubernetesVersions: versions } : {}),
     ...(level ? { defaultPssLevel: level } : {}),
     ...(values['allow-missing-schema'] ? { allowMissingSchemas: values['allow-missing-schema'] } : {}),
     ...(values.provided ? { provided: values.provided } : {}),
+    ...(overrides ? { overrides } : {}),
   };
   try {
     // A missing or stale pinned tool is found before any work, with the command that fixes it.

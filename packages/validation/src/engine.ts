@@ -2,13 +2,14 @@
 // Pod Security Standards, Rego policies (conftest) and cross-resource graph rules all report through the
 // rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
 import { readToolVersions } from '@neurascale/toolchain';
-import { catalogued } from './catalogue.ts';
+import { catalogued, regoParams } from './catalogue.ts';
 import { conftest, yamlSafeJson } from './conftest.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ManifestGraph, obj } from './graph.ts';
 import { runGraphRules } from './graph-rules/index.ts';
 import type { Doc } from './inputs.ts';
 import { kubeconform } from './kubeconform.ts';
+import { applySeverity, type RuleSettings } from './overrides.ts';
 import { checkPodSecurity, effectivePssVersion, type PssLevel } from './pod-security.ts';
 import { loadProvided } from './provided.ts';
 
@@ -20,6 +21,8 @@ export interface EngineOptions {
   allowMissingSchemas?: string[];
   /** ClusterProvides files: what the cluster provides that the set references (see provided.ts). */
   provided?: string[];
+  /** Severities and parameters an overrides file sets for this input (see overrides.ts). */
+  settings?: RuleSettings;
   schemaRoot?: string;
 }
 
@@ -168,11 +171,15 @@ function applySuppressions(docs: Doc[], findings: Finding[]): EngineResult {
 }
 
 /** Rego policies over every document; each finding goes back to its document's file and line. */
-function regoFindings(docs: Doc[]): Finding[] {
+function regoFindings(docs: Doc[], settings?: RuleSettings): Finding[] {
   if (docs.length === 0) return [];
   const byRef = new Map(docs.map((d) => [refKey(d.ref), d]));
   const stream = docs.map((d) => yamlSafeJson(d.object)).join('\n---\n');
-  return conftest(stream, '<input>').map((f) => {
+  const params = regoParams();
+  for (const [id, values] of Object.entries(settings?.params ?? {})) {
+    params.params[id] = { ...params.params[id], ...values };
+  }
+  return conftest(stream, '<input>', undefined, params).map((f) => {
     const doc = byRef.get(refKey(f.object));
     return doc ? { ...f, source: locationOf(doc), object: doc.ref } : f;
   });
@@ -195,8 +202,10 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
   const findings = [
     ...schemaFindings(docs, options),
     ...pssFindings(graph, options),
-    ...regoFindings(docs),
-    ...runGraphRules(graph).map((v) => finding(v.doc, v.rule, v.message, v.field)),
-  ];
+    ...regoFindings(docs, options.settings),
+    ...runGraphRules(graph, undefined, options.settings?.params).map((v) =>
+      finding(v.doc, v.rule, v.message, v.field),
+    ),
+  ].map((f) => applySeverity(f, options.settings));
   return { ...applySuppressions(docs, findings), engines };
 }

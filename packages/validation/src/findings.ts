@@ -26,6 +26,8 @@ export interface Violation {
 export interface Finding extends Omit<Violation, 'check'> {
   severity: Severity;
   fix: string;
+  /** Set when an overrides file changed the rule's catalogued severity for this input. */
+  overridden?: { from: Severity; by: string };
 }
 
 export function describeObject(ref: ObjectRef): string {

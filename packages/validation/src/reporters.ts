@@ -26,6 +26,8 @@ export function text(result: EngineResult): string {
     lines.push(object);
     for (const f of group) {
       lines.push(`  ${f.severity.padEnd(7)} ${f.rule}${f.field ? ` ${f.field}` : ''}: ${f.message}`);
+      if (f.overridden)
+        lines.push(`          ${f.overridden.from} in the catalogue, ${f.severity} by ${f.overridden.by}`);
       if (f.fix) lines.push(`          fix: ${f.fix}`);
     }
   }
@@ -62,11 +64,18 @@ export function sarif(result: EngineResult): string {
           driver: {
             name: 'validate-manifests',
             informationUri: 'https://github.com/neurascale/deploy/blob/main/docs/policies.md',
+            // What code scanning shows beside a finding in a pull request: the rule's why, and its fix.
             rules: catalogue.map((r) => ({
               id: r.id,
+              name: r.id,
               shortDescription: { text: r.why },
-              help: { text: r.fix },
+              fullDescription: { text: r.why },
+              help: {
+                text: `${r.why}\n\nFix: ${r.fix}`,
+                markdown: `**${r.id}** (${r.severity}, ${r.engine})\n\n${r.why}\n\n**Fix:** ${r.fix}\n\nFixtures: \`policies/fixtures/${r.id}/\`; reference: \`docs/policies.md\`.`,
+              },
               defaultConfiguration: { level: r.severity === 'error' ? 'error' : 'warning' },
+              properties: { tags: [r.engine] },
             })),
           },
         },
@@ -86,7 +95,11 @@ export function sarif(result: EngineResult): string {
                 logicalLocations: [{ fullyQualifiedName: describeObject(f.object), kind: 'object' }],
               },
             ],
-            properties: { field: f.field ?? null, fix: f.fix ?? null },
+            properties: {
+              field: f.field ?? null,
+              fix: f.fix ?? null,
+              ...(f.overridden ? { overriddenFrom: f.overridden.from, overriddenBy: f.overridden.by } : {}),
+            },
           };
         }),
       },
@@ -106,11 +119,14 @@ export function junit(result: EngineResult): string {
       .filter((f) => f.severity === 'error')
       .map(
         (f) =>
-          `      <failure type="${xml(f.rule)}" message="${xml(`${f.field ? `${f.field}: ` : ''}${f.message}`)}">${xml(f.fix ?? '')}</failure>`,
+          `      <failure type="${xml(f.rule)}" message="${xml(`${f.field ? `${f.field}: ` : ''}${f.message}`)}">${xml(`${f.fix ?? ''}${f.overridden ? `\n(${f.overridden.from} in the catalogue, error by ${f.overridden.by})` : ''}`)}</failure>`,
       );
     const warnings = group
       .filter((f) => f.severity === 'warning')
-      .map((f) => `${f.rule}${f.field ? ` ${f.field}` : ''}: ${f.message}`);
+      .map(
+        (f) =>
+          `${f.rule}${f.field ? ` ${f.field}` : ''}: ${f.message}${f.overridden ? ` (${f.overridden.from} in the catalogue, warning by ${f.overridden.by})` : ''}`,
+      );
     const out = warnings.length > 0 ? [`      <system-out>${xml(warnings.join('\n'))}</system-out>`] : [];
     return [
       `    <testcase classname="validate-manifests" name="${xml(object)}">`,

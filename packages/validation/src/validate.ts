@@ -3,15 +3,40 @@
 import type { EngineOptions, EngineResult } from './engine.ts';
 import { runEngine } from './engine.ts';
 import { type LoadResult, loadPaths, parseDocuments } from './inputs.ts';
+import { applySeverity, type Override, type RuleSettings, settingsFor } from './overrides.ts';
+
+export interface ValidateOptions extends EngineOptions {
+  /** An overrides file, read: each input path is validated with the settings of the overrides holding it. */
+  overrides?: { file: string; overrides: Override[] };
+}
 
 /** Input problems come first, then what the engine finds in the documents that loaded. */
 function validateLoaded(loaded: LoadResult, inputs: string[], options: EngineOptions): EngineResult {
   const result = runEngine(loaded.docs, options);
-  return { ...result, findings: [...loaded.findings, ...result.findings], inputs };
+  const inputFindings = loaded.findings.map((f) => applySeverity(f, options.settings));
+  return { ...result, findings: [...inputFindings, ...result.findings], inputs };
 }
 
-export function validatePaths(paths: string[], options: EngineOptions = {}): EngineResult {
-  return validateLoaded(loadPaths(paths), paths, options);
+export function validatePaths(paths: string[], options: ValidateOptions = {}): EngineResult {
+  const { overrides, ...engine } = options;
+  if (!overrides) return validateLoaded(loadPaths(paths), paths, engine);
+  // Paths with the same settings are validated together (cross-resource rules see them as one set).
+  const groups = new Map<string, { settings: RuleSettings; paths: string[] }>();
+  for (const path of paths) {
+    const settings = settingsFor(path, overrides.overrides, overrides.file);
+    const key = JSON.stringify(settings);
+    groups.set(key, { settings, paths: [...(groups.get(key)?.paths ?? []), path] });
+  }
+  const results = [...groups.values()].map((g) =>
+    validateLoaded(loadPaths(g.paths), g.paths, { ...engine, settings: g.settings }),
+  );
+  return {
+    findings: results.flatMap((r) => r.findings),
+    suppressed: results.flatMap((r) => r.suppressed),
+    objects: results.reduce((n, r) => n + r.objects, 0),
+    inputs: paths,
+    engines: results[0]?.engines ?? [],
+  };
 }
 
 export function validateText(text: string, source: string, options: EngineOptions = {}): EngineResult {

@@ -72,11 +72,21 @@ describe('reports', () => {
     expect(log.runs[0].tool.driver.name).toBe('validate-manifests');
     expect(log.runs[0].tool.driver.rules).toHaveLength(catalogue.length);
     const latest = catalogue.findIndex((r) => r.id === 'image-tag-latest');
+    // Code scanning shows the help beside the finding in a pull request: the why and the fix, in text
+    // and in markdown.
+    const why = catalogue[latest]?.why ?? '';
+    const fix = catalogue[latest]?.fix ?? '';
     expect(log.runs[0].tool.driver.rules[latest]).toEqual({
       id: 'image-tag-latest',
-      shortDescription: { text: catalogue[latest]?.why },
-      help: { text: catalogue[latest]?.fix },
+      name: 'image-tag-latest',
+      shortDescription: { text: why },
+      fullDescription: { text: why },
+      help: {
+        text: `${why}\n\nFix: ${fix}`,
+        markdown: `**image-tag-latest** (error, rego)\n\n${why}\n\n**Fix:** ${fix}\n\nFixtures: \`policies/fixtures/image-tag-latest/\`; reference: \`docs/policies.md\`.`,
+      },
       defaultConfiguration: { level: 'error' },
+      properties: { tags: ['rego'] },
     });
     const empty = catalogue.findIndex((r) => r.id === 'input-empty');
     expect(log.runs[0].tool.driver.rules[empty].defaultConfiguration).toEqual({ level: 'warning' });

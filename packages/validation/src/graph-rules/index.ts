@@ -1,5 +1,5 @@
 // Every cross-resource rule, one module each (named after its rule id), and the runner that applies them.
-import { paramsOf } from '../catalogue.ts';
+import { type ParamValue, paramsOf } from '../catalogue.ts';
 import type { ManifestGraph } from '../graph.ts';
 import { argocdProjectMissing } from './argocd-project-missing.ts';
 import { bindingReferenceMissing } from './binding-reference-missing.ts';
@@ -72,10 +72,13 @@ export const graphRules: readonly GraphRule[] = [
   replicasWithHpa,
 ];
 
-/** Runs every rule with its catalogued parameters; each violation names its rule. */
+/** Runs every rule with its catalogued parameters (and any overridden ones); each violation names its rule. */
 export function runGraphRules(
   graph: ManifestGraph,
   rules: readonly GraphRule[] = graphRules,
+  overridden: Record<string, Record<string, ParamValue>> = {},
 ): (GraphViolation & { rule: string })[] {
-  return rules.flatMap((r) => r.check(graph, paramsOf(r.id)).map((v) => ({ ...v, rule: r.id })));
+  return rules.flatMap((r) =>
+    r.check(graph, { ...paramsOf(r.id), ...overridden[r.id] }).map((v) => ({ ...v, rule: r.id })),
+  );
 }
