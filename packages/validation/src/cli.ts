@@ -14,7 +14,7 @@ import { type ValidateOptions, validatePaths } from './validate.ts';
 
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
                           [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...
-                          [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json]`;
+                          [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json] [--namespace NS]`;
 
 function parseCli(argv: string[]) {
   return parseArgs({
@@ -27,6 +27,7 @@ function parseCli(argv: string[]) {
       'allow-missing-schema': { type: 'string', multiple: true },
       provided: { type: 'string', multiple: true },
       overrides: { type: 'string' },
+      namespace: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -56,6 +57,10 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
   if (positionals.length === 0) problems.push('no PATH given');
   const format = values.format as Format;
   if (!formats.includes(format)) problems.push(`--format must be one of ${formats.join(', ')}`);
+  if (values.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(values.namespace))
+    problems.push(
+      `--namespace ${values.namespace} is not a namespace name (lowercase letters, digits and -)`,
+    );
   const level = values['pss-level'] as PssLevel | undefined;
   if (level && !pssLevels.includes(level))
     problems.push(`--pss-level must be one of ${pssLevels.join(', ')}`);
@@ -84,6 +89,7 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     ...(values['allow-missing-schema'] ? { allowMissingSchemas: values['allow-missing-schema'] } : {}),
     ...(values.provided ? { provided: values.provided } : {}),
     ...(overrides ? { overrides } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
   };
   try {
     // A missing or stale pinned tool is found before any work, with the command that fixes it.

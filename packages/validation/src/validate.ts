@@ -2,12 +2,26 @@
 // a YAML text. The CLI (cli.ts) and the tests use these.
 import type { EngineOptions, EngineResult } from './engine.ts';
 import { runEngine } from './engine.ts';
+import { clusterScopedKinds } from './graph.ts';
 import { type LoadResult, loadPaths, parseDocuments } from './inputs.ts';
 import { applySeverity, type Override, type RuleSettings, settingsFor } from './overrides.ts';
 
 export interface ValidateOptions extends EngineOptions {
   /** An overrides file, read: each input path is validated with the settings of the overrides holding it. */
   overrides?: { file: string; overrides: Override[] };
+  /** The namespace of namespaced objects that name none, as `kubectl apply -n` would put them. */
+  namespace?: string;
+}
+
+/** Puts namespaced objects without a namespace into `namespace`, as `kubectl apply -n` does. */
+function intoNamespace(loaded: LoadResult, namespace: string | undefined): LoadResult {
+  if (!namespace) return loaded;
+  const docs = loaded.docs.map((doc) => {
+    if (doc.ref.namespace || !doc.ref.kind || clusterScopedKinds.has(doc.ref.kind)) return doc;
+    const metadata = { ...(doc.object.metadata as Record<string, unknown>), namespace };
+    return { ...doc, object: { ...doc.object, metadata }, ref: { ...doc.ref, namespace } };
+  });
+  return { ...loaded, docs };
 }
 
 /** Input problems come first, then what the engine finds in the documents that loaded. */
@@ -18,8 +32,9 @@ function validateLoaded(loaded: LoadResult, inputs: string[], options: EngineOpt
 }
 
 export function validatePaths(paths: string[], options: ValidateOptions = {}): EngineResult {
-  const { overrides, ...engine } = options;
-  if (!overrides) return validateLoaded(loadPaths(paths), paths, engine);
+  const { overrides, namespace, ...engine } = options;
+  const load = (inputs: string[]) => intoNamespace(loadPaths(inputs), namespace);
+  if (!overrides) return validateLoaded(load(paths), paths, engine);
   // Paths with the same settings are validated together (cross-resource rules see them as one set).
   const groups = new Map<string, { settings: RuleSettings; paths: string[] }>();
   for (const path of paths) {
@@ -28,7 +43,7 @@ export function validatePaths(paths: string[], options: ValidateOptions = {}): E
     groups.set(key, { settings, paths: [...(groups.get(key)?.paths ?? []), path] });
   }
   const results = [...groups.values()].map((g) =>
-    validateLoaded(loadPaths(g.paths), g.paths, { ...engine, settings: g.settings }),
+    validateLoaded(load(g.paths), g.paths, { ...engine, settings: g.settings }),
   );
   return {
     findings: results.flatMap((r) => r.findings),
