@@ -37,6 +37,18 @@ export function fixtureProvided(id: string): string[] {
   return existsSync(file) ? [file] : [];
 }
 
+/** The repository URL a fixture's references into Git name; its checkout is policies/fixtures/<id>/repo. */
+export const fixtureRepositoryURL = 'https://git.example.com/deploy.git';
+
+/** What a rule's fixtures are validated with: their declaration and, when they have one, their repository. */
+export function fixtureOptions(id: string): { provided: string[]; repositories?: Record<string, string> } {
+  const repo = join(fixturesDir, id, 'repo');
+  return {
+    provided: fixtureProvided(id),
+    ...(existsSync(repo) ? { repositories: { [fixtureRepositoryURL]: repo } } : {}),
+  };
+}
+
 const catalogueSchema = {
   type: 'object',
   additionalProperties: false,

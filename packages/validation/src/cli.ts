@@ -1,6 +1,7 @@
 // validate-manifests PATH... — validates YAML files, directories and Kustomize directories (ours or
 // anyone's): schema per Kubernetes version, Pod Security Standards, policies and cross-resource rules.
 // Exit 1 when an error-level finding exists, 0 otherwise, 2 on usage errors.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assertToolchainReady, readToolVersions } from '@neurascale/toolchain';
 import { pssLevels } from './engine.ts';
@@ -14,7 +15,8 @@ import { type ValidateOptions, validatePaths } from './validate.ts';
 
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
                           [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...
-                          [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json] [--namespace NS]`;
+                          [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json] [--namespace NS]
+                          [--repository URL=DIR]...`;
 
 function parseCli(argv: string[]) {
   return parseArgs({
@@ -28,6 +30,7 @@ function parseCli(argv: string[]) {
       provided: { type: 'string', multiple: true },
       overrides: { type: 'string' },
       namespace: { type: 'string' },
+      repository: { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
   });
@@ -61,6 +64,14 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     problems.push(
       `--namespace ${values.namespace} is not a namespace name (lowercase letters, digits and -)`,
     );
+  const repositories: Record<string, string> = {};
+  for (const r of values.repository ?? []) {
+    const at = r.indexOf('=');
+    if (at <= 0 || at === r.length - 1) problems.push(`--repository ${r} must be URL=DIR`);
+    else if (!existsSync(r.slice(at + 1)))
+      problems.push(`--repository ${r}: ${r.slice(at + 1)} does not exist`);
+    else repositories[r.slice(0, at)] = r.slice(at + 1);
+  }
   const level = values['pss-level'] as PssLevel | undefined;
   if (level && !pssLevels.includes(level))
     problems.push(`--pss-level must be one of ${pssLevels.join(', ')}`);
@@ -90,6 +101,7 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     ...(values.provided ? { provided: values.provided } : {}),
     ...(overrides ? { overrides } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(Object.keys(repositories).length > 0 ? { repositories } : {}),
   };
   try {
     // A missing or stale pinned tool is found before any work, with the command that fixes it.

@@ -23,6 +23,8 @@ export interface EngineOptions {
   provided?: string[];
   /** Severities and parameters an overrides file sets for this input (see overrides.ts). */
   settings?: RuleSettings;
+  /** Local checkouts of Git repositories by URL, for references into them (Argo CD source paths). */
+  repositories?: Record<string, string>;
   schemaRoot?: string;
 }
 
@@ -198,7 +200,7 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
     'rego',
     provided.length > 0 ? `graph (${provided.length} provided by the cluster)` : 'graph',
   ];
-  const graph = new ManifestGraph(docs, provided);
+  const graph = new ManifestGraph(docs, provided, options.repositories);
   const findings = [
     ...schemaFindings(docs, options),
     ...pssFindings(graph, options),

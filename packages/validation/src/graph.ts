@@ -137,6 +137,15 @@ function controllerLabels(doc: Doc, scaled: boolean): RuntimeLabels {
   }
 }
 
+/** A repository URL as Argo CD compares them: no trailing slash or `.git`, case-insensitive host. */
+export function normalizeRepoURL(url: string): string {
+  return url
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .toLowerCase();
+}
+
 export function isEmptySelector(selector: LabelSelector): boolean {
   return (
     Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0
@@ -150,9 +159,15 @@ export class ManifestGraph {
   readonly podTemplates: PodTemplate[];
   readonly namespaces = new Map<string, Labels>();
 
-  constructor(docs: Doc[], provided: Doc[] = []) {
+  /** Local checkouts of Git repositories, by URL, for references into them (Argo CD source paths). */
+  readonly repositories: Record<string, string>;
+
+  constructor(docs: Doc[], provided: Doc[] = [], repositories: Record<string, string> = {}) {
     this.docs = docs;
     this.provided = provided;
+    this.repositories = Object.fromEntries(
+      Object.entries(repositories).map(([u, d]) => [normalizeRepoURL(u), d]),
+    );
     this.podTemplates = docs.flatMap((doc) => {
       const path = podSpecPath(doc.ref.kind);
       if (!path) return [];

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixturePath, fixtureProvided, rules } from '../src/catalogue.ts';
+import { fixtureOptions, fixturePath, fixtureProvided, rules } from '../src/catalogue.ts';
 import { ManifestGraph, selectorMatches } from '../src/graph.ts';
 import { graphRules, runGraphRules } from '../src/graph-rules/index.ts';
 import { parseDocuments } from '../src/inputs.ts';
@@ -14,7 +14,8 @@ function violations(id: string, kind: 'pass' | 'fail') {
   const file = fixturePath(id, kind);
   const { docs, findings } = parseDocuments(readFileSync(file, 'utf8'), file);
   expect(findings).toEqual([]);
-  return runGraphRules(new ManifestGraph(docs, fixtureProvided(id).flatMap(loadProvided)));
+  const { repositories } = fixtureOptions(id);
+  return runGraphRules(new ManifestGraph(docs, fixtureProvided(id).flatMap(loadProvided), repositories));
 }
 
 describe.each(graphRuleIds)('%s', (id) => {
@@ -61,9 +62,10 @@ describe('the kinds each graph rule declares', () => {
       const { docs } = parseDocuments(readFileSync(file, 'utf8'), file);
       const declared = r.kinds.includes('*') ? docs : docs.filter((d) => r.kinds.includes(d.ref.kind ?? ''));
       const provided = fixtureProvided(id).flatMap(loadProvided);
-      const all = runGraphRules(new ManifestGraph(docs, provided), [r]);
+      const { repositories } = fixtureOptions(id);
+      const all = runGraphRules(new ManifestGraph(docs, provided, repositories), [r]);
       expect(all.length).toBeGreaterThan(0);
-      expect(runGraphRules(new ManifestGraph(declared, provided), [r])).toEqual(all);
+      expect(runGraphRules(new ManifestGraph(declared, provided, repositories), [r])).toEqual(all);
     },
   );
 });

@@ -3,12 +3,16 @@
 // policies/parity.json says) reports the same object, or why not. The table is printed; the test fails on a
 // kube-score fault that nothing explains, and when the pinned kube-score's check list and parity.json differ.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryPath, readToolVersions } from '@neurascale/toolchain';
 import { describe, expect, it } from 'vitest';
-import { fixtureProvided, fixturesDir, rules } from '../src/catalogue.ts';
+import { fixtureOptions, fixturesDir, rules } from '../src/catalogue.ts';
 import { describeObject } from '../src/findings.ts';
+import { parseDocuments } from '../src/inputs.ts';
+
+const enforceLabel = 'pod-security.kubernetes.io/enforce';
+
 import { parity } from '../src/parity.ts';
 import { validatePaths } from '../src/validate.ts';
 
@@ -82,7 +86,13 @@ describe('kube-score, the pinned peer', () => {
     };
     const used = new Set<string>();
     for (const { id, kind, file } of fixtures) {
-      const ours = validatePaths([file], { provided: fixtureProvided(id) }).findings;
+      const ours = validatePaths([file], fixtureOptions(id)).findings;
+      const privileged = new Set(
+        parseDocuments(readFileSync(file, 'utf8'), file)
+          .docs.filter((d) => d.ref.kind === 'Namespace')
+          .filter((d) => !(d.object.metadata as { labels?: Record<string, string> }).labels?.[enforceLabel])
+          .map((d) => String(d.ref.name)),
+      );
       const oursByObject = new Map<string, Set<string>>();
       for (const f of ours) {
         const key = describeObject(f.object);
@@ -106,6 +116,13 @@ describe('kube-score, the pinned peer', () => {
           } else if (decision.rules.some((r) => found.has(r))) {
             verdict = `= ${decision.rules.filter((r) => found.has(r)).join(', ')}`;
             totals.matched++;
+          } else if (
+            decision.rules.every((r) => r.startsWith('pss-')) &&
+            privileged.has(object.split(' ')[1]?.split('/')[0] ?? '')
+          ) {
+            // Pod Security follows the namespace's level; a namespace of the input without one runs privileged.
+            verdict = 'namespace runs privileged';
+            totals.differs++;
           } else if (decision.rules.some((r) => serverRules.has(r))) {
             verdict = 'server tier';
             totals.serverTier++;
@@ -145,7 +162,7 @@ describe('kube-score, the pinned peer', () => {
       [
         `kube-score ${table.version} beside validate-manifests on ${fixtures.length} fixtures (Kubernetes ${kubernetesVersion}):`,
         ...rows,
-        `kube-score faults: ${totals.faults}; reported by a rule of ours on the same object: ${totals.matched}; checks not adopted: ${totals.notAdopted}; left to the server tier: ${totals.serverTier}; where we differ on purpose (parity note): ${totals.differs}; documented exceptions: ${totals.exceptions}; unexplained: ${unexplained.length}. Objects with an error of ours and no kube-score fault: ${totals.oursOnly}`,
+        `kube-score faults: ${totals.faults}; reported by a rule of ours on the same object: ${totals.matched}; checks not adopted: ${totals.notAdopted}; left to the server tier: ${totals.serverTier}; where we differ on purpose (parity note, or a namespace that runs privileged): ${totals.differs}; documented exceptions: ${totals.exceptions}; unexplained: ${unexplained.length}. Objects with an error of ours and no kube-score fault: ${totals.oursOnly}`,
       ].join('\n'),
     );
     expect(unexplained).toEqual([]);

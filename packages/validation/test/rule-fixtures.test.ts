@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureProvided, fixturesDir, type Rule, rules } from '../src/catalogue.ts';
+import { fixtureOptions, fixturesDir, type Rule, rules } from '../src/catalogue.ts';
 import { validatePaths } from '../src/validate.ts';
 import { expectedFindings, foundBy } from './expected.ts';
 
@@ -28,8 +28,8 @@ describe('rule fixtures', () => {
   );
 });
 
-/** A fixture's ClusterProvides declaration (provided.yaml), when it has one, applies to both fixtures. */
-const optionsFor = (r: Rule) => ({ provided: fixtureProvided(r.id) });
+/** A fixture's ClusterProvides declaration (provided.yaml) and repository (repo/) apply to both fixtures. */
+const optionsFor = (r: Rule) => fixtureOptions(r.id);
 
 describe.each(engineRules.map((r) => [r.id, r] as const))('%s through the engine', (id, r) => {
   it('reports exactly the expected findings on its failing fixture', () => {

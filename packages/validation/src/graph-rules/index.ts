@@ -1,6 +1,7 @@
 // Every cross-resource rule, one module each (named after its rule id), and the runner that applies them.
 import { type ParamValue, paramsOf } from '../catalogue.ts';
 import type { ManifestGraph } from '../graph.ts';
+import { argocdPathMissing } from './argocd-path-missing.ts';
 import { argocdProjectMissing } from './argocd-project-missing.ts';
 import { bindingReferenceMissing } from './binding-reference-missing.ts';
 import { claimMissing } from './claim-missing.ts';
@@ -8,6 +9,7 @@ import { configKeyMissing } from './config-key-missing.ts';
 import { configReferenceMissing } from './config-reference-missing.ts';
 import { duplicateIdentity } from './duplicate-identity.ts';
 import { envDuplicate } from './env-duplicate.ts';
+import { hostNamespace } from './host-namespace.ts';
 import { hpaVpaConflict } from './hpa-vpa-conflict.ts';
 import { jobTtlMissing } from './job-ttl-missing.ts';
 import { netpolNamespaceLabel } from './netpol-namespace-label.ts';
@@ -57,6 +59,7 @@ export const graphRules: readonly GraphRule[] = [
   routeBackendMissing,
   secretStoreMissing,
   argocdProjectMissing,
+  argocdPathMissing,
   readinessProbeMissing,
   probesIdentical,
   envDuplicate,
@@ -65,6 +68,7 @@ export const graphRules: readonly GraphRule[] = [
   privilegedPort,
   tokenAutomounted,
   readonlyRootFsMissing,
+  hostNamespace,
   netpolNamespaceLabel,
   netpolPeerMatchesNothing,
   rbacWildcard,
