@@ -15,6 +15,7 @@ import { jobTtlMissing } from './job-ttl-missing.ts';
 import { netpolNamespaceLabel } from './netpol-namespace-label.ts';
 import { netpolPeerMatchesNothing } from './netpol-peer-matches-nothing.ts';
 import { pdbMinAvailableBlocks } from './pdb-min-available-blocks.ts';
+import { podmonitorNoTarget } from './podmonitor-no-target.ts';
 import { priorityClassMissing } from './priority-class-missing.ts';
 import { privilegedPort } from './privileged-port.ts';
 import { probesIdentical } from './probes-identical.ts';
@@ -43,6 +44,7 @@ export const graphRules: readonly GraphRule[] = [
   duplicateIdentity,
   selectorMatchesNothing,
   servicemonitorNoTarget,
+  podmonitorNoTarget,
   scaleTargetMissing,
   pdbMinAvailableBlocks,
   hpaVpaConflict,
