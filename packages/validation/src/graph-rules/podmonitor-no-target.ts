@@ -19,7 +19,7 @@ export const podmonitorNoTarget: GraphRule = {
       const pods = g.podTemplates.filter(
         (p) =>
           (!namespaces || namespaces.includes(p.namespace)) &&
-          g.podsSelectedBy(p.namespace, selector).includes(p),
+          selectorMatches(selector, p.labels, p.runtimeLabels),
       );
       if (pods.length === 0) {
         if (!namespaces) return [];
