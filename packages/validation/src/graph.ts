@@ -74,12 +74,14 @@ export function selectorMatches(
   labels: Labels,
   runtime: RuntimeLabels = {},
 ): boolean {
-  const can = (key: string, value: string) =>
-    key in labels ? labels[key] === value : (runtime[key]?.(value) ?? false);
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (!can(k, v)) return false;
-  for (const e of selector.matchExpressions ?? []) {
+  // Selectors come from user YAML: anything that is not the documented shape matches as nothing would.
+  const can = (key: string, value: unknown) =>
+    key in labels ? labels[key] === value : typeof value === 'string' && (runtime[key]?.(value) ?? false);
+  for (const [k, v] of Object.entries(obj(selector.matchLabels))) if (!can(k, v)) return false;
+  for (const raw of arr(selector.matchExpressions)) {
+    const e = { key: String(raw.key), operator: raw.operator, values: strings(raw.values) };
     const has = e.key in labels || e.key in runtime;
-    const values = e.values ?? [];
+    const values = e.values;
     if (e.operator === 'In' && !values.some((v) => can(e.key, v))) return false;
     // A controller's label takes values no list can rule out (hashes, names): NotIn may hold.
     if (e.operator === 'NotIn' && e.key in labels && values.includes(labels[e.key] as string)) return false;
@@ -105,7 +107,10 @@ function controllerLabels(doc: Doc, scaled: boolean): RuntimeLabels {
       return { 'pod-template-hash': any };
     case 'StatefulSet': {
       const replicas = Number(obj(doc.object.spec).replicas ?? 1);
-      const below = (v: string) => ordinal(v) && (scaled || Number(v) < replicas);
+      // spec.ordinals.start moves the first ordinal (pods start-0 .. start+replicas-1).
+      const start = Number(obj(obj(doc.object.spec).ordinals).start ?? 0);
+      const below = (v: string) =>
+        ordinal(v) && Number(v) >= start && (scaled || Number(v) < start + replicas);
       return {
         'statefulset.kubernetes.io/pod-name': (v) =>
           v.startsWith(`${name}-`) && below(v.slice(name.length + 1)),
@@ -147,9 +152,7 @@ export function normalizeRepoURL(url: string): string {
 }
 
 export function isEmptySelector(selector: LabelSelector): boolean {
-  return (
-    Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0
-  );
+  return Object.keys(obj(selector.matchLabels)).length === 0 && arr(selector.matchExpressions).length === 0;
 }
 
 export class ManifestGraph {
@@ -177,7 +180,11 @@ export class ManifestGraph {
         obj(metaPath.reduce<unknown>((node, key) => obj(node)[key], doc.object)).labels,
       ) as Labels;
       const pod = obj(path.reduce<unknown>((node, key) => obj(node)[key], doc.object));
-      const serviceAccount = String(pod.serviceAccountName ?? pod.serviceAccount ?? 'default');
+      // An empty name means the namespace's default account, as the API server reads it.
+      const named = [pod.serviceAccountName, pod.serviceAccount].find(
+        (n) => typeof n === 'string' && n !== '',
+      );
+      const serviceAccount = typeof named === 'string' ? named : 'default';
       const scaled = docs.some(
         (h) =>
           h.ref.kind === 'HorizontalPodAutoscaler' &&

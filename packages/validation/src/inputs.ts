@@ -78,6 +78,22 @@ export function illFormedAt(value: unknown, path = ''): string | undefined {
   return undefined;
 }
 
+/** The path of a value that contains itself (a YAML alias to its own anchor), or undefined. */
+export function cyclicAt(value: unknown, path = '', open = new Set<unknown>()): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  if (open.has(value)) return path;
+  open.add(value);
+  const entries = Array.isArray(value)
+    ? value.map((item, i) => [`${path}[${i}]`, item] as const)
+    : Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item] as const);
+  for (const [at, item] of entries) {
+    const found = cyclicAt(item, at, open);
+    if (found !== undefined) return found;
+  }
+  open.delete(value);
+  return undefined;
+}
+
 /** Parses a YAML (or JSON) stream; every document that is not a Kubernetes object becomes a finding. */
 export function parseDocuments(text: string, source: string): LoadResult {
   const docs: Doc[] = [];
@@ -112,6 +128,16 @@ export function parseDocuments(text: string, source: string): LoadResult {
       return;
     }
     if (value === null || value === undefined) return; // empty document between separators
+    const cycle = cyclicAt(value);
+    if (cycle !== undefined) {
+      findings.push(
+        inputFinding(
+          source,
+          `${where}: ${cycle || 'the document'} refers to itself through a YAML alias, which no Kubernetes object can`,
+        ),
+      );
+      return;
+    }
     const illFormed = illFormedAt(value);
     if (illFormed !== undefined) {
       findings.push(

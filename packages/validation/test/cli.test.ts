@@ -277,6 +277,17 @@ provides:
     });
   });
 
+  it.each([
+    ['selector-values-string.yaml', 'schema-invalid'],
+    ['selector-value-number.yaml', 'schema-invalid'],
+    ['selector-expressions-object.yaml', 'schema-invalid'],
+    ['alias-cycle.yaml', 'input-invalid'],
+  ])('reports %s (odd shapes the rules read) as findings, never an exception', (name, rule) => {
+    const { code, findings: f } = findings(join(import.meta.dirname, 'inputs', name));
+    expect(code).toBe(1);
+    expect(f.map((x) => x.rule)).toContain(rule);
+  });
+
   it('reports a path that does not exist', () => {
     expect(findings(join(dir, 'nope.yaml')).findings[0]).toMatchObject({
       rule: 'input-invalid',

@@ -16,8 +16,8 @@ export const netpolNamespaceLabel: GraphRule = {
           arr(rule[direction === 'ingress' ? 'from' : 'to']).forEach((peer, j) => {
             const selector = obj(peer.namespaceSelector) as LabelSelector;
             const keys = [
-              ...Object.keys(selector.matchLabels ?? {}),
-              ...(selector.matchExpressions ?? []).map((e) => e.key),
+              ...Object.keys(obj(selector.matchLabels)),
+              ...arr(selector.matchExpressions).map((e) => String(e.key)),
             ];
             for (const key of keys.filter((k) => !carried.has(k))) {
               out.push({

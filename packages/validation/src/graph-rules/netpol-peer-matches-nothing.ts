@@ -10,8 +10,8 @@ import {
 import type { GraphRule, GraphViolation } from './rule.ts';
 
 const keysOf = (s: LabelSelector) => [
-  ...Object.keys(s.matchLabels ?? {}),
-  ...(s.matchExpressions ?? []).map((e) => e.key),
+  ...Object.keys(obj(s.matchLabels)),
+  ...arr(s.matchExpressions).map((e) => String(e.key)),
 ];
 
 export const netpolPeerMatchesNothing: GraphRule = {
