@@ -2,6 +2,7 @@
 // a YAML text. The CLI (cli.ts) and the tests use these.
 import type { EngineOptions, EngineResult } from './engine.ts';
 import { runEngine } from './engine.ts';
+import type { Finding } from './findings.ts';
 import { clusterScopedKinds } from './graph.ts';
 import { type LoadResult, loadPaths, parseDocuments } from './inputs.ts';
 import { applySeverity, type Override, type RuleSettings, settingsFor } from './overrides.ts';
@@ -35,19 +36,23 @@ export function validatePaths(paths: string[], options: ValidateOptions = {}): E
   const { overrides, namespace, ...engine } = options;
   const load = (inputs: string[]) => intoNamespace(loadPaths(inputs), namespace);
   if (!overrides) return validateLoaded(load(paths), paths, engine);
-  // Paths with the same settings are validated together (cross-resource rules see them as one set).
-  const groups = new Map<string, { settings: RuleSettings; paths: string[] }>();
+  // One set for the cross-resource rules whatever the severities: only inputs whose parameters differ are
+  // validated apart. Each finding then takes the severity the overrides give the file it came from, so a
+  // parent directory (generated/overlays) gets production's severities on production's objects.
+  const groups = new Map<string, { params: RuleSettings['params']; paths: string[] }>();
   for (const path of paths) {
-    const settings = settingsFor(path, overrides.overrides, overrides.file);
-    const key = JSON.stringify(settings);
-    groups.set(key, { settings, paths: [...(groups.get(key)?.paths ?? []), path] });
+    const { params } = settingsFor(path, overrides.overrides, overrides.file);
+    const key = JSON.stringify(params);
+    groups.set(key, { params, paths: [...(groups.get(key)?.paths ?? []), path] });
   }
   const results = [...groups.values()].map((g) =>
-    validateLoaded(load(g.paths), g.paths, { ...engine, settings: g.settings }),
+    validateLoaded(load(g.paths), g.paths, { ...engine, settings: { severity: {}, params: g.params } }),
   );
+  const steer = (f: Finding) =>
+    applySeverity(f, settingsFor(f.source.replace(/:\d+$/, ''), overrides.overrides, overrides.file));
   return {
-    findings: results.flatMap((r) => r.findings),
-    suppressed: results.flatMap((r) => r.suppressed),
+    findings: results.flatMap((r) => r.findings).map(steer),
+    suppressed: results.flatMap((r) => r.suppressed).map(steer),
     objects: results.reduce((n, r) => n + r.objects, 0),
     inputs: paths,
     engines: results[0]?.engines ?? [],

@@ -16,9 +16,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const why = 'a reason long enough';
 // Two replicas with no spread constraint: spread-missing, a warning in the catalogue (minReplicas 2).
-const unspread = (replicas: number) => `apiVersion: apps/v1
+const unspread = (replicas: number, namespace = 'app') => `apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web, namespace: app}
+metadata: {name: web, namespace: ${namespace}}
 spec:
   replicas: ${replicas}
   selector: {matchLabels: {app.kubernetes.io/name: web}}
@@ -70,7 +70,8 @@ describe('overrides', () => {
       const d = join(dir, env);
       rmSync(d, { recursive: true, force: true });
       mkdirSync(d, { recursive: true });
-      writeFileSync(join(d, 'web.yaml'), unspread(2));
+      // One set: the two directories hold different objects (one per namespace).
+      writeFileSync(join(d, 'web.yaml'), unspread(2, env));
     }
     const file = join(dir, 'overrides.json');
     writeFileSync(
@@ -105,6 +106,36 @@ describe('overrides', () => {
     expect(junit).toContain('(warning in the catalogue, error by');
     // Without the file, the catalogue's severity: a warning, exit 0.
     expect(run(join(dir, 'prod')).code).toBe(0);
+  });
+
+  it('leave the inputs one set for the cross-resource rules: a ServiceAccount in one path serves a pod in another', () => {
+    const base = join(dir, 'split', 'base');
+    const prod = join(dir, 'split', 'prod');
+    mkdirSync(base, { recursive: true });
+    mkdirSync(prod, { recursive: true });
+    writeFileSync(
+      join(base, 'sa.yaml'),
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: app}\n',
+    );
+    writeFileSync(
+      join(prod, 'web.yaml'),
+      unspread(2).replace(
+        'automountServiceAccountToken: false',
+        'serviceAccountName: api\n      automountServiceAccountToken: false',
+      ),
+    );
+    const file = join(dir, 'split.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        overrides: [{ paths: [prod], why, rules: { 'spread-missing': { severity: 'error' } } }],
+      }),
+    );
+    const rules = JSON.parse(run(base, prod, '--overrides', file, '--format', 'json').out).findings.map(
+      (f: { rule: string; severity: string }) => `${f.rule} ${f.severity}`,
+    );
+    expect(rules).not.toContain('service-account-missing error');
+    expect(rules).toContain('spread-missing error');
   });
 
   it('change a parameter for a path: minReplicas 3 lets two replicas go unspread', () => {

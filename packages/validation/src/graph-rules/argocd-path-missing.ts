@@ -1,12 +1,11 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { arr, normalizeRepoURL, obj, spec } from '../graph.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
 
-/** Whether Argo CD would find something to render at a path: a directory holding manifests or a tool's entry. */
-function renderable(dir: string): boolean {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false;
-  return readdirSync(dir).some((f) => /\.(ya?ml|json|jsonnet|libsonnet)$/.test(f) || f === 'Chart.yaml');
+/** Whether the path is a directory Argo CD can render (an empty one renders nothing, which is not a failure). */
+function isDirectory(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory();
 }
 
 export const argocdPathMissing: GraphRule = {
@@ -30,12 +29,12 @@ export const argocdPathMissing: GraphRule = {
         const path = source.path;
         // Only sources into a repository given with --repository, by a literal path, can be checked here.
         if (!checkout || typeof path !== 'string' || path.includes('{{')) return [];
-        if (renderable(join(checkout, path))) return [];
+        if (isDirectory(join(checkout, path))) return [];
         return [
           {
             doc,
             field: `${field}.path`,
-            message: `points at ${path} in ${String(source.repoURL)}, where there is no directory of manifests: Argo CD fails to render the Application`,
+            message: `points at ${path} in ${String(source.repoURL)}, which has no such directory: Argo CD fails to render the Application`,
           },
         ];
       });

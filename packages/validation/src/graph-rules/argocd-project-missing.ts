@@ -1,5 +1,12 @@
-import { namespaceOf, spec } from '../graph.ts';
+import { type ManifestGraph, spec } from '../graph.ts';
 import type { GraphRule } from './rule.ts';
+
+/** AppProjects live in Argo CD's own namespace, which need not be the Application's; "default" always exists. */
+function hasProject(g: ManifestGraph, name: string): boolean {
+  return [...g.ofKind('AppProject'), ...g.provided.filter((d) => d.ref.kind === 'AppProject')].some(
+    (p) => p.ref.name === name,
+  );
+}
 
 export const argocdProjectMissing: GraphRule = {
   id: 'argocd-project-missing',
@@ -7,13 +14,7 @@ export const argocdProjectMissing: GraphRule = {
   check: (g) => [
     ...g.ofKind('Application').flatMap((doc) => {
       const project = spec(doc).project;
-      // Argo CD creates the "default" project; the others live in the Application's namespace.
-      if (
-        typeof project !== 'string' ||
-        project === 'default' ||
-        g.find('AppProject', namespaceOf(doc), project)
-      )
-        return [];
+      if (typeof project !== 'string' || project === 'default' || hasProject(g, project)) return [];
       return [
         {
           doc,
@@ -28,7 +29,7 @@ export const argocdProjectMissing: GraphRule = {
         typeof project !== 'string' ||
         project.includes('{{') ||
         project === 'default' ||
-        g.find('AppProject', namespaceOf(doc), project)
+        hasProject(g, project)
       )
         return [];
       return [

@@ -67,7 +67,10 @@ export function keysOf(
   if (doc) {
     if (g.isProvided(doc) && doc.object.data === undefined) return undefined;
     const fields = kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData'];
-    return new Set(fields.flatMap((f) => Object.keys(obj(doc.object[f]))));
+    // The token controller fills a service-account-token Secret with these.
+    const filled =
+      doc.object.type === 'kubernetes.io/service-account-token' ? ['token', 'ca.crt', 'namespace'] : [];
+    return new Set([...filled, ...fields.flatMap((f) => Object.keys(obj(doc.object[f])))]);
   }
   if (kind !== 'Secret') return undefined;
   return producedSecretKeys(g, namespace, name);
@@ -89,9 +92,9 @@ function producedSecretKeys(g: ManifestGraph, namespace: string, name: string): 
     const rendered = Object.keys(obj(template.data));
     return new Set(template.mergePolicy === 'Merge' ? [...fetched, ...rendered] : rendered);
   }
+  // The sealed-secrets controller names the Secret after the SealedSecret, whatever its template says.
   for (const d of g.ofKind('SealedSecret')) {
-    const meta = obj(obj(spec(d).template).metadata);
-    if (!writes(d, typeof meta.name === 'string' ? meta.name : undefined)) continue;
+    if (!writes(d, undefined)) continue;
     return new Set([
       ...Object.keys(obj(spec(d).encryptedData)),
       ...Object.keys(obj(obj(spec(d).template).data)),

@@ -64,9 +64,8 @@ function producedSecrets(g: ManifestGraph): Set<string> {
   for (const doc of g.ofKind('ExternalSecret')) {
     produced.add(`${namespaceOf(doc)}/${String(obj(spec(doc).target).name ?? doc.ref.name)}`);
   }
-  for (const doc of g.ofKind('SealedSecret')) {
-    produced.add(`${namespaceOf(doc)}/${String(obj(obj(spec(doc).template).metadata).name ?? doc.ref.name)}`);
-  }
+  // The sealed-secrets controller names the Secret after the SealedSecret, whatever its template says.
+  for (const doc of g.ofKind('SealedSecret')) produced.add(`${namespaceOf(doc)}/${doc.ref.name}`);
   return produced;
 }
 

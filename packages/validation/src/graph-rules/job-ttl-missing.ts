@@ -24,7 +24,7 @@ export const jobTtlMissing: GraphRule = {
               doc: cron,
               field: 'spec.startingDeadlineSeconds',
               message:
-                'has no starting deadline: after 100 missed schedules (a controller outage, a long suspension) the CronJob stops scheduling for good',
+                'has no starting deadline: after a controller outage or a suspension it may start a long-missed run at once, and beyond 100 missed schedules it only logs an error and runs the latest',
             },
           ]
         : [],

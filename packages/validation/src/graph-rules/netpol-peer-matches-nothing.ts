@@ -32,7 +32,9 @@ export const netpolPeerMatchesNothing: GraphRule = {
     const inSet = new Set(g.ofKind('Namespace').map((d) => String(d.ref.name)));
     // Kubernetes creates these namespaces in every cluster.
     const known = new Map(g.namespaces);
-    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    // ... and the namespaces the set's own objects live in exist when they are applied.
+    const used = g.docs.map((d) => namespaceOf(d)).filter((n) => n !== '');
+    for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease', ...used])
       if (!known.has(n)) known.set(n, { 'kubernetes.io/metadata.name': n });
     const carried = new Set([
       'kubernetes.io/metadata.name',

@@ -22,7 +22,7 @@ export const podmonitorNoTarget: GraphRule = {
           selectorMatches(selector, p.labels, p.runtimeLabels),
       );
       if (pods.length === 0) {
-        if (!namespaces) return [];
+        if (!namespaces || namespaces.some((n) => g.anyPodSelected(n, selector))) return [];
         return [
           {
             doc,

@@ -18,23 +18,26 @@ export const readinessProbeMissing: GraphRule = {
     const served = new Set<PodTemplate>();
     for (const svc of g.ofKind('Service')) {
       const selector = obj(spec(svc).selector) as Labels;
-      if (Object.keys(selector).length === 0) continue;
+      // A Service that publishes unready pods on purpose (a StatefulSet's peer discovery) needs no probe.
+      if (Object.keys(selector).length === 0 || spec(svc).publishNotReadyAddresses === true) continue;
       for (const pod of g.podsSelectedBy(namespaceOf(svc), { matchLabels: selector })) served.add(pod);
     }
+    // A pod is ready when every container with a readiness probe is: one probe, on the serving container or
+    // a sidecar, is enough; none at all is the fault.
     return [...served]
       .filter((pod) => longRunning.has(String(pod.doc.ref.kind)))
-      .flatMap((pod) =>
-        arr(pod.pod.containers).flatMap((c, i) =>
-          c.readinessProbe
-            ? []
-            : [
-                {
-                  doc: pod.doc,
-                  field: `${pod.podPath}.containers[${i}].readinessProbe`,
-                  message: `container ${String(c.name)} has no readiness probe, yet a Service sends it traffic: it gets requests before it can serve them and during shutdown`,
-                },
-              ],
-        ),
-      );
+      .filter(
+        (pod) =>
+          ![
+            ...arr(pod.pod.containers),
+            ...arr(pod.pod.initContainers).filter((c) => c.restartPolicy === 'Always'),
+          ].some((c) => c.readinessProbe),
+      )
+      .map((pod) => ({
+        doc: pod.doc,
+        field: `${pod.podPath}.containers[0].readinessProbe`,
+        message:
+          'no container has a readiness probe, yet a Service sends the pod traffic: it gets requests before it can serve them and during shutdown',
+      }));
   },
 };

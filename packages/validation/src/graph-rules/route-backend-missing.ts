@@ -5,9 +5,9 @@ import type { GraphRule, GraphViolation } from './rule.ts';
 const routeKinds = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute'];
 
 /**
- * The Service a mesh host names, as Istio resolves it: `name` in the object's namespace, `name.ns`, or
- * `name.ns.svc[.cluster.local]`. Undefined for a host that is not a cluster Service (external, wildcard,
- * or one a ServiceEntry of the set declares).
+ * The Service a mesh host names, as Istio resolves it: `name` in the object's namespace, or
+ * `name.ns.svc.cluster.local`. Undefined for any other host (external, wildcard, one a ServiceEntry of the
+ * set declares); `partialHost` reports the `name.ns` and `name.ns.svc` forms Istio does not expand.
  */
 function serviceOfHost(
   g: ManifestGraph,
@@ -17,12 +17,24 @@ function serviceOfHost(
   if (host.includes('*')) return undefined;
   if (g.ofKind('ServiceEntry').some((e) => strings(spec(e).hosts).includes(host))) return undefined;
   const parts = host.split('.');
+  // Istio expands only a name without a dot (to the rule's namespace); anything else is taken as written.
   if (parts.length === 1) return { name: host, namespace };
   const [name = '', ns = '', ...rest] = parts;
-  if (rest.join('.') === 'svc' || rest.join('.') === 'svc.cluster.local') return { name, namespace: ns };
-  if (rest.length === 0 && g.namespaces.has(ns)) return { name, namespace: ns };
+  if (rest.join('.') === 'svc.cluster.local') return { name, namespace: ns };
   return undefined;
 }
+
+/** A host in the `name.ns` or `name.ns.svc` form, for a namespace the set knows: Istio does not expand it. */
+function partialHost(g: ManifestGraph, host: string): boolean {
+  const parts = host.split('.');
+  return (
+    (parts.length === 2 || (parts.length === 3 && parts[2] === 'svc')) &&
+    g.namespaces.has(parts[1] ?? '') &&
+    !g.ofKind('ServiceEntry').some((e) => strings(spec(e).hosts).includes(host))
+  );
+}
+
+const fullName = (host: string) => `${host.split('.').slice(0, 2).join('.')}.svc.cluster.local`;
 
 function servicePorts(svc: Doc): number[] {
   return arr(spec(svc).ports).map((p) => Number(p.port));
@@ -88,6 +100,7 @@ export const routeBackendMissing: GraphRule = {
     for (const ing of g.ofKind('Ingress')) {
       const backends: [Record<string, unknown>, string][] = [];
       if (spec(ing).defaultBackend) backends.push([obj(spec(ing).defaultBackend), 'spec.defaultBackend']);
+      if (spec(ing).backend) backends.push([obj(spec(ing).backend), 'spec.backend']);
       arr(spec(ing).rules).forEach((rule, i) => {
         arr(obj(rule.http).paths).forEach((path, j) => {
           backends.push([obj(path.backend), `spec.rules[${i}].http.paths[${j}].backend`]);
@@ -106,6 +119,7 @@ export const routeBackendMissing: GraphRule = {
               }
             : obj(backend.service);
         if (typeof service.name !== 'string') continue;
+        const legacy = typeof backend.serviceName === 'string';
         const port = obj(service.port);
         const svc = g.find('Service', namespaceOf(ing), service.name);
         if (svc && typeof port.name === 'string' && !g.isProvided(svc)) {
@@ -113,12 +127,19 @@ export const routeBackendMissing: GraphRule = {
           if (!names.includes(port.name))
             out.push({
               doc: ing,
-              field: `${field}.service.port.name`,
+              field: legacy ? `${field}.servicePort` : `${field}.service.port.name`,
               message: `sends to port "${port.name}" of Service ${namespaceOf(ing)}/${service.name}, which has ${names.join(', ') || 'no named port'}`,
             });
           continue;
         }
-        check(ing, `${field}.service`, service.name, namespaceOf(ing), port.number, 'sends to');
+        check(
+          ing,
+          legacy ? `${field}.serviceName` : `${field}.service`,
+          service.name,
+          namespaceOf(ing),
+          port.number,
+          'sends to',
+        );
       }
     }
     // Istio: route destinations of every protocol, mirrors, and the host a DestinationRule configures.
@@ -132,7 +153,14 @@ export const routeBackendMissing: GraphRule = {
             ...(route.mirror ? [[obj(route.mirror), `spec.${protocol}[${i}].mirror`] as const] : []),
           ];
           for (const [destination, field] of destinations) {
-            const target = serviceOfHost(g, String(destination.host ?? ''), namespaceOf(vs));
+            const host = String(destination.host ?? '');
+            const target = serviceOfHost(g, host, namespaceOf(vs));
+            if (!target && partialHost(g, host))
+              out.push({
+                doc: vs,
+                field: `${field}.host`,
+                message: `routes to ${host}, which Istio does not expand: write the short name or ${fullName(host)}`,
+              });
             if (target)
               check(
                 vs,
@@ -147,8 +175,15 @@ export const routeBackendMissing: GraphRule = {
       }
     }
     for (const dr of g.ofKind('DestinationRule')) {
-      const target = serviceOfHost(g, String(spec(dr).host ?? ''), namespaceOf(dr));
+      const host = String(spec(dr).host ?? '');
+      const target = serviceOfHost(g, host, namespaceOf(dr));
       if (target) check(dr, 'spec.host', target.name, target.namespace, undefined, 'configures traffic to');
+      else if (partialHost(g, host))
+        out.push({
+          doc: dr,
+          field: 'spec.host',
+          message: `configures ${host}, which Istio does not expand: write the short name or ${fullName(host)}`,
+        });
     }
     return out;
   },
