@@ -272,6 +272,14 @@ export const workloadKinds = [
 /** Every kind that carries a pod (template). */
 export const podKinds = ['Pod', ...workloadKinds, 'Job', 'CronJob'];
 
+/** The namespaces a prometheus-operator monitor watches: its namespaceSelector, else its own; undefined for any. */
+export function monitoredNamespaces(doc: Doc): string[] | undefined {
+  const selector = obj(spec(doc).namespaceSelector);
+  if (selector.any === true) return undefined;
+  const names = strings(selector.matchNames);
+  return names.length > 0 ? names : [namespaceOf(doc)];
+}
+
 /** What an HPA (spec.scaleTargetRef) or a VPA (spec.targetRef) scales, and where it says so. */
 export function targetOf(doc: Doc): { kind: string; name: string; field: string } | undefined {
   const ref =

@@ -1,4 +1,4 @@
-import { arr, type LabelSelector, namespaceOf, obj, selectorMatches, spec, strings } from '../graph.ts';
+import { arr, type LabelSelector, monitoredNamespaces, obj, selectorMatches, spec } from '../graph.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
 
 export const podmonitorNoTarget: GraphRule = {
@@ -7,14 +7,8 @@ export const podmonitorNoTarget: GraphRule = {
   check: (g) =>
     g.ofKind('PodMonitor').flatMap((doc): GraphViolation[] => {
       const s = spec(doc);
-      const nsSelector = obj(s.namespaceSelector);
       // Any namespace: pods outside the set may match, so only the port names of matched pods are checked.
-      const namespaces =
-        nsSelector.any === true
-          ? undefined
-          : strings(nsSelector.matchNames).length > 0
-            ? strings(nsSelector.matchNames)
-            : [namespaceOf(doc)];
+      const namespaces = monitoredNamespaces(doc);
       const selector = obj(s.selector) as LabelSelector;
       const pods = g.podTemplates.filter(
         (p) =>

@@ -1,4 +1,4 @@
-import { arr, type LabelSelector, namespaceOf, obj, spec, strings } from '../graph.ts';
+import { arr, type LabelSelector, monitoredNamespaces, namespaceOf, obj, spec } from '../graph.ts';
 import type { GraphRule } from './rule.ts';
 
 export const servicemonitorNoTarget: GraphRule = {
@@ -7,13 +7,7 @@ export const servicemonitorNoTarget: GraphRule = {
   check: (g) =>
     g.ofKind('ServiceMonitor').flatMap((doc) => {
       const s = spec(doc);
-      const nsSelector = obj(s.namespaceSelector);
-      const namespaces =
-        nsSelector.any === true
-          ? undefined
-          : strings(nsSelector.matchNames).length > 0
-            ? strings(nsSelector.matchNames)
-            : [namespaceOf(doc)];
+      const namespaces = monitoredNamespaces(doc);
       const selector = obj(s.selector) as LabelSelector;
       const services = g
         .ofKind('Service')
