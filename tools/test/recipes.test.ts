@@ -98,6 +98,7 @@ const seventh = `  {
     calls: [{ service: 'device-manager', port: 'http' }],
     dataStores: ['kafka'],
     public: false,
+    requests: { timeout: '10s', retries: 1 },
   },
 `;
 

@@ -200,6 +200,68 @@ function restrictedNamespace(name: string): Json {
   };
 }
 
+/**
+ * The namespaces the environment's objects live in without declaring them (the Gateway's, Istio's root
+ * namespace): on a real cluster the platform's installs create them.
+ */
+export function providedNamespaces(docs: Json[]): Json[] {
+  const declared = new Set(
+    docs.filter((d) => d.kind === 'Namespace').map((d) => String(obj(d.metadata).name)),
+  );
+  const used = docs
+    .map((d) => obj(d.metadata).namespace)
+    .filter((n): n is string => typeof n === 'string' && !declared.has(n));
+  return [...new Set(used)].sort().map(restrictedNamespace);
+}
+
+/**
+ * What Flagger creates for a Canary before any analysis and the environment's objects leave to it: the
+ * apex Service of the target. No Flagger runs here, so the stand-in selects the target's own pods (Flagger
+ * would point it at its -primary copy), and the service graph's calls to the target keep a way in.
+ */
+export function canaryStandIns(docs: Json[]): Json[] {
+  return docs
+    .filter((d) => d.kind === 'Canary')
+    .map((canary) => {
+      const meta = obj(canary.metadata);
+      const spec = obj(canary.spec);
+      const target = String(obj(spec.targetRef).name);
+      const workload = docs.find(
+        (d) =>
+          d.kind === 'Deployment' &&
+          obj(d.metadata).name === target &&
+          obj(d.metadata).namespace === meta.namespace,
+      );
+      if (!workload)
+        throw new Error(
+          `Canary ${meta.namespace}/${meta.name}: its target Deployment ${target} is not in the set`,
+        );
+      const service = obj(spec.service);
+      return {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: {
+          name: target,
+          namespace: meta.namespace,
+          annotations: {
+            'neurascale.io/e2e': `${harnessNote} Flagger (the apex Service of Canary ${meta.name})`,
+          },
+        },
+        spec: {
+          selector: obj(obj(workload.spec).selector).matchLabels,
+          ports: [
+            {
+              name: service.portName ?? 'http',
+              port: service.port,
+              targetPort: service.targetPort ?? service.port,
+              protocol: 'TCP',
+            },
+          ],
+        },
+      };
+    });
+}
+
 /** Data-store doubles in their namespace, with the labels and ports the NetworkPolicies name. */
 export function dataStores(): Json[] {
   const ns = platform.dataStores.postgresql.namespace;
@@ -643,11 +705,17 @@ export async function deploy(
   );
   await apply(
     kubectl,
-    [...docs.filter((d) => d.kind === 'Namespace'), ...dataStores(), ...outsideClient()],
+    [
+      ...docs.filter((d) => d.kind === 'Namespace'),
+      ...providedNamespaces(docs),
+      ...dataStores(),
+      ...outsideClient(),
+    ],
     'namespaces and stand-ins',
   );
   await apply(kubectl, [...externalSecretTargets(docs), ...volumesFor(docs)], 'secrets and volumes');
   await apply(kubectl, docs, label);
+  await apply(kubectl, canaryStandIns(docs), 'the Services Flagger would create');
   await waitUntil(`${label}: every workload available`, 300_000, async () => {
     const waiting = await unsettled(kubectl, docs);
     return waiting.length === 0 ? true : undefined;

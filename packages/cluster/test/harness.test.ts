@@ -3,10 +3,12 @@
 import { platform, services } from '@neurascale/core';
 import { describe, expect, it } from 'vitest';
 import {
+  canaryStandIns,
   cpuMillis,
   externalSecretTargets,
   type Json,
   memoryBytes,
+  providedNamespaces,
   scaleToNode,
   settledReplicas,
   volumesFor,
@@ -185,5 +187,44 @@ describe('stand-ins', () => {
       { namespace: 'neural-engine', name: 'data-dm-1' },
     ]);
     expect(((pvs[0] as Json).spec as Json).storageClassName).toBe('');
+  });
+
+  it('creates the namespaces objects live in without declaring them, and no declared one', () => {
+    const docs: Json[] = [
+      { kind: 'Namespace', metadata: { name: 'neural-engine' } },
+      { kind: 'Service', metadata: { name: 'a', namespace: 'neural-engine' } },
+      { kind: 'Gateway', metadata: { name: 'g', namespace: 'istio-ingress' } },
+      { kind: 'PeerAuthentication', metadata: { name: 'p', namespace: 'istio-system' } },
+      { kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'istio-ingress' } },
+      { kind: 'ClusterIssuer', metadata: { name: 'c' } },
+    ];
+    expect(providedNamespaces(docs).map((n) => (n.metadata as Json).name)).toEqual([
+      'istio-ingress',
+      'istio-system',
+    ]);
+  });
+
+  it("stands in for the apex Service Flagger creates for a Canary, selecting the target's pods", () => {
+    const selector = { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'x-api' };
+    const deployment: Json = {
+      kind: 'Deployment',
+      metadata: { name: 'api', namespace: 'ns' },
+      spec: { selector: { matchLabels: selector } },
+    };
+    const canary: Json = {
+      kind: 'Canary',
+      metadata: { name: 'api', namespace: 'ns' },
+      spec: { targetRef: { name: 'api' }, service: { port: 80, targetPort: 'http', portName: 'http' } },
+    };
+    const [service, ...rest] = canaryStandIns([deployment, canary]);
+    expect(rest).toEqual([]);
+    expect(service?.metadata).toMatchObject({ name: 'api', namespace: 'ns' });
+    expect(service?.spec).toEqual({
+      selector,
+      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
+    });
+    expect(() => canaryStandIns([canary])).toThrow(
+      /Canary ns\/api: its target Deployment api is not in the set/,
+    );
   });
 });

@@ -77,6 +77,11 @@ export interface ServiceSpec {
   dataStores: DataStoreName[];
   /** Reached from the ingress gateway namespace (north-south traffic). */
   public: boolean;
+  /**
+   * How the mesh treats a request to this service: the whole request's deadline (`0s`: none, for
+   * streams) and how many times an idempotent failure (connect failure, reset, 503) is retried.
+   */
+  requests: { timeout: string; retries: number };
 }
 
 const defaultHealth = { live: '/health/live', ready: '/health/ready', port: 'http' } as const;
@@ -106,6 +111,7 @@ export const services: readonly ServiceSpec[] = [
     calls: [],
     dataStores: ['postgresql', 'redis', 'kafka'],
     public: false,
+    requests: { timeout: '10s', retries: 2 },
   },
   {
     name: 'device-manager',
@@ -135,6 +141,7 @@ export const services: readonly ServiceSpec[] = [
     calls: [],
     dataStores: ['postgresql', 'kafka'],
     public: false,
+    requests: { timeout: '10s', retries: 2 },
   },
   {
     name: 'api-gateway',
@@ -161,6 +168,7 @@ export const services: readonly ServiceSpec[] = [
     ],
     dataStores: ['postgresql', 'redis'],
     public: true,
+    requests: { timeout: '15s', retries: 2 },
   },
   {
     name: 'websocket',
@@ -183,6 +191,7 @@ export const services: readonly ServiceSpec[] = [
     calls: [{ service: 'neural-processor', port: 'grpc' }],
     dataStores: ['redis', 'kafka'],
     public: true,
+    requests: { timeout: '0s', retries: 0 },
   },
   {
     name: 'ml-pipeline',
@@ -204,6 +213,7 @@ export const services: readonly ServiceSpec[] = [
     calls: [],
     dataStores: ['postgresql', 'kafka'],
     public: false,
+    requests: { timeout: '60s', retries: 1 },
   },
   {
     name: 'mcp-server',
@@ -225,6 +235,7 @@ export const services: readonly ServiceSpec[] = [
     calls: [{ service: 'api-gateway', port: 'http' }],
     dataStores: [],
     public: true,
+    requests: { timeout: '30s', retries: 1 },
   },
 ];
 

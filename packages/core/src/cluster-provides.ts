@@ -4,9 +4,10 @@
 // (not a resource of the kustomization, so Argo CD never applies it); the validator resolves references
 // against it (`validate-manifests --provided`), and a reviewer sees every assumption about the cluster.
 import { stringify } from 'yaml';
-import type { ServiceSpec } from './catalog.ts';
-import { enabledComponents } from './components.ts';
+import { type ServiceSpec, serviceByName } from './catalog.ts';
+import { enabledGpuComponents } from './components.ts';
 import type { EnvConfig } from './env-config.ts';
+import { primaryLabels, serviceLabels } from './labels.ts';
 import { platform } from './platform.ts';
 
 export const clusterProvidesFile = 'cluster-provides.yaml';
@@ -14,16 +15,35 @@ export const clusterProvidesFile = 'cluster-provides.yaml';
 interface Provided {
   kind: string;
   name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
   why: string;
 }
 
 export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[]): Provided[] {
   const dataNamespaces = [...new Set(Object.values(platform.dataStores).map((s) => s.namespace))].sort();
+  const { traffic } = env;
+  const proxy = platform.gateway.classes[traffic.gatewayClass];
   const provided: Provided[] = [
     {
       kind: 'Namespace',
-      name: platform.ingressGatewayNamespace,
-      why: 'the Istio ingress gateway runs there; public services admit its traffic',
+      name: proxy.namespace,
+      why: `the ${traffic.gatewayClass} Gateway proxy runs there (service account ${proxy.serviceAccount}); public services admit its traffic`,
+    },
+    {
+      kind: 'Pod',
+      name: `${platform.gateway.name}-${traffic.gatewayClass}`,
+      namespace: proxy.namespace,
+      labels: { ...proxy.podLabels },
+      why:
+        traffic.gatewayClass === 'istio'
+          ? 'Istio deploys the Gateway proxy itself for the Gateway; the Gateway namespace policies select it'
+          : "Traefik's install runs the Gateway proxy; the Gateway namespace policies select it",
+    },
+    {
+      kind: 'GatewayClass',
+      name: traffic.gatewayClass,
+      why: `installed with ${traffic.gatewayClass === 'istio' ? 'Istio' : "Traefik's Gateway API provider"}; the Gateway names it`,
     },
     {
       kind: 'Namespace',
@@ -41,7 +61,32 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       why: "External Secrets' store for the environment's cloud secret manager, installed with the cluster",
     },
   ];
-  if (enabledComponents(env, catalog).length > 0) {
+  if (traffic.mesh) {
+    provided.push({
+      kind: 'Namespace',
+      name: platform.mesh.rootNamespace,
+      why: "Istio's control plane (istiod) runs there; its PeerAuthentication is the mesh-wide default",
+    });
+  }
+  if (traffic.canary) {
+    const tester = platform.canary.loadTester;
+    provided.push({
+      kind: 'Namespace',
+      name: tester.namespace,
+      why: `Flagger's load tester runs there in the mesh (service account ${tester.serviceAccount}); the canary admits it`,
+    });
+  }
+  if (traffic.canary) {
+    const target = serviceByName(platform.canary.target);
+    provided.push({
+      kind: 'Pod',
+      name: `${target.name}-primary`,
+      namespace: platform.appNamespace,
+      labels: { ...serviceLabels(target), ...primaryLabels(target) },
+      why: "Flagger's copy of the canary target (the -primary Deployment); its policies and budget select it",
+    });
+  }
+  if (enabledGpuComponents(env, catalog).length > 0) {
     provided.push({
       kind: 'RuntimeClass',
       name: platform.gpu.runtimeClassName,

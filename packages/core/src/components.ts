@@ -2,9 +2,11 @@
 // environment's overlay lists the ones it turns on, and one that is off leaves nothing behind. The GPU
 // switch is the first: per GPU-capable service, the GPU resource, the NVIDIA runtime class and the GPU
 // taint toleration.
-import type { ServiceSpec } from './catalog.ts';
+import { buildCanaryComponent, canaryComponent } from './canary.ts';
+import { type ServiceSpec, serviceByName } from './catalog.ts';
 import type { EnvConfig } from './env-config.ts';
 import { type KustomizeDir, kustomizeDir } from './kustomization.ts';
+import { buildMeshComponent, meshComponent } from './mesh.ts';
 import { platform } from './platform.ts';
 import type { KubeObject } from './resource-set.ts';
 
@@ -32,21 +34,39 @@ function gpuPatch(spec: ServiceSpec): KubeObject {
   } as KubeObject;
 }
 
+const canaryTarget = () => serviceByName(platform.canary.target);
+
 /** Every component, by directory name under components/. */
 export function buildComponents(catalog: readonly ServiceSpec[]): Map<string, KustomizeDir> {
   const gpuCapable = catalog.filter((spec) => spec.gpuCapable);
-  return new Map(
-    gpuCapable.map((spec) => [
-      gpuComponentName(spec),
-      kustomizeDir({ kind: 'Component', patches: [gpuPatch(spec)] }),
-    ]),
-  );
+  return new Map([
+    [meshComponent, buildMeshComponent(catalog)],
+    [canaryComponent(canaryTarget()), buildCanaryComponent(canaryTarget(), catalog)],
+    ...gpuCapable.map(
+      (spec) =>
+        [gpuComponentName(spec), kustomizeDir({ kind: 'Component', patches: [gpuPatch(spec)] })] as const,
+    ),
+  ]);
 }
 
-/** The components an environment turns on, by directory name. */
+/**
+ * The components an environment turns on, by directory name, in the order they must apply: the mesh
+ * before the canary (which deletes mesh routing that Flagger takes over), then the GPU switches.
+ */
 export function enabledComponents(env: EnvConfig, catalog: readonly ServiceSpec[]): string[] {
+  return [
+    ...(env.traffic.mesh ? [meshComponent] : []),
+    ...(env.traffic.canary ? [canaryComponent(canaryTarget())] : []),
+    ...catalog
+      .filter((spec) => spec.gpuCapable && env.services[spec.name]?.gpu === true)
+      .map(gpuComponentName)
+      .sort(),
+  ];
+}
+
+/** GPU components an environment turns on (each needs the GPU runtime class on the cluster). */
+export function enabledGpuComponents(env: EnvConfig, catalog: readonly ServiceSpec[]): string[] {
   return catalog
     .filter((spec) => spec.gpuCapable && env.services[spec.name]?.gpu === true)
-    .map(gpuComponentName)
-    .sort();
+    .map(gpuComponentName);
 }

@@ -19,8 +19,30 @@ export interface ServiceEnvConfig {
   gpu?: boolean;
 }
 
+export const gatewayClasses = ['istio', 'traefik'] as const;
+export const acmeIssuers = ['letsencrypt-staging', 'letsencrypt-production'] as const;
+
+export type CertificatesConfig =
+  | { issuer: 'self-signed' }
+  | { issuer: (typeof acmeIssuers)[number]; email: string; dnsProject: string };
+
+/** North-south traffic, the mesh and progressive delivery of an environment. */
+export interface TrafficConfig {
+  /** Hostnames the environment's Gateway serves over HTTPS (and redirects to from HTTP). */
+  hosts: string[];
+  /** The Gateway API implementation behind the Gateway. */
+  gatewayClass: (typeof gatewayClasses)[number];
+  /** Istio sidecars, STRICT mTLS and the service-graph authorization (adds the `mesh` component). */
+  mesh: boolean;
+  /** The api-gateway rolls out through a Flagger canary (adds the `canary-api-gateway` component). */
+  canary: boolean;
+  /** Who signs the Gateway's certificate: a self-signed issuer (dev only) or Let's Encrypt. */
+  certificates: CertificatesConfig;
+}
+
 export interface EnvConfig {
   environment: Environment;
+  traffic: TrafficConfig;
   logLevel: (typeof logLevels)[number];
   /** `required`: pods of one service must spread over zones (multi-zone clusters only). */
   zoneSpread: 'preferred' | 'required';
@@ -69,6 +91,56 @@ const resourcesSchema = {
   },
 };
 
+const hostname = {
+  type: 'string',
+  pattern: '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
+  description: 'a fully qualified DNS name such as api.example.com (no wildcard, no port)',
+};
+
+const trafficSchema = {
+  type: 'object',
+  description: 'north-south traffic, the mesh and progressive delivery',
+  additionalProperties: false,
+  required: ['hosts', 'gatewayClass', 'mesh', 'canary', 'certificates'],
+  properties: {
+    hosts: { type: 'array', minItems: 1, uniqueItems: true, items: hostname },
+    gatewayClass: { enum: [...gatewayClasses], description: 'the Gateway API implementation' },
+    mesh: {
+      type: 'boolean',
+      description: 'true: Istio sidecars, STRICT mTLS, authorization by service graph',
+    },
+    canary: { type: 'boolean', description: 'true: the api-gateway rolls out through a Flagger canary' },
+    certificates: {
+      type: 'object',
+      description: 'the issuer of the Gateway certificate',
+      required: ['issuer'],
+      oneOf: [
+        {
+          additionalProperties: false,
+          properties: { issuer: { const: 'self-signed' } },
+        },
+        {
+          additionalProperties: false,
+          required: ['issuer', 'email', 'dnsProject'],
+          properties: {
+            issuer: { enum: [...acmeIssuers] },
+            email: {
+              type: 'string',
+              pattern: '^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$',
+              description: 'an e-mail address',
+            },
+            dnsProject: {
+              type: 'string',
+              pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$',
+              description: 'the Google Cloud project of the Cloud DNS zone (DNS-01 challenges)',
+            },
+          },
+        },
+      ],
+    },
+  },
+};
+
 function serviceSchema(spec: ServiceSpec): SchemaObject {
   const properties: Record<string, unknown> = {
     tag: {
@@ -113,7 +185,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
     title: 'NeuraScale environment config (overlays/<env>/env.json)',
     type: 'object',
     additionalProperties: false,
-    required: ['environment', 'logLevel', 'zoneSpread', 'services'],
+    required: ['environment', 'logLevel', 'zoneSpread', 'traffic', 'services'],
     properties: {
       $schema: { type: 'string', description: 'this schema, for editors: "../env.schema.json"' },
       environment: {
@@ -122,6 +194,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
         description: 'the name of the folder under overlays/ that holds this file',
       },
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
+      traffic: trafficSchema,
       zoneSpread: {
         enum: ['preferred', 'required'],
         description: 'required: pods of one service must spread over zones (multi-zone clusters only)',
@@ -190,6 +263,12 @@ const validateSchema = ajv.compile<EnvConfig>(envConfigSchema());
 /** Checks that JSON Schema cannot express: bounds that relate two fields. */
 function crossFieldProblems(config: EnvConfig): string[] {
   const problems: string[] = [];
+  if (config.traffic.canary && !config.traffic.mesh) {
+    problems.push(
+      "/traffic/canary: a canary needs the mesh (its analysis reads the sidecars' request metrics): set " +
+        '/traffic/mesh to true or /traffic/canary to false',
+    );
+  }
   for (const [name, service] of Object.entries(config.services)) {
     const scaling = service.autoscaling;
     if (scaling && scaling.minReplicas > scaling.maxReplicas) {

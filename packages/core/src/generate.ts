@@ -11,7 +11,7 @@ import { buildComponents, componentsDir } from './components.ts';
 import { diffFile, diffTree, type FileTree, renderDirs } from './emitter.ts';
 import { envConfigSchema, loadEnvConfig } from './env-config.ts';
 import { envConfigPath, environments, fixedSubtrees } from './environments.ts';
-import { buildOverlay } from './overlay.ts';
+import { buildOverlayTree } from './overlay.ts';
 
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..');
 export type Subtree = string;
@@ -44,11 +44,11 @@ function render(subtree: Subtree, root: string, out: string): Output {
       const file = envConfigPath(subtree, root);
       const config = loadEnvConfig(file, relative(root, file), subtree);
       const dir = join(out, 'overlays', subtree);
-      const overlay = buildOverlay(config, {
+      const tree = buildOverlayTree(config, {
         base: relative(dir, join(out, appTierBase)),
         components: relative(dir, join(out, componentsDir)),
       });
-      return { kind: 'dir', path: dir, tree: renderDirs(new Map([['', overlay]])) };
+      return { kind: 'dir', path: dir, tree: renderDirs(tree) };
     }
   }
 }

@@ -12,6 +12,14 @@ export function selectorLabels(spec: Pick<ServiceSpec, 'name'>): Labels {
   };
 }
 
+/**
+ * The selector of a Flagger canary's primary pods: Flagger copies the target's pod labels and appends
+ * `-primary` to the one selector label it recognises (`app.kubernetes.io/name`).
+ */
+export function primaryLabels(spec: Pick<ServiceSpec, 'name'>): Labels {
+  return { ...selectorLabels(spec), 'app.kubernetes.io/name': `${spec.name}-primary` };
+}
+
 export function serviceLabels(spec: ServiceSpec): Labels {
   return {
     ...selectorLabels(spec),

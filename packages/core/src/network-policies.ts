@@ -10,7 +10,7 @@ import { platform } from './platform.ts';
 
 const namespaceLabel = 'kubernetes.io/metadata.name';
 
-function inNamespace(name: string) {
+export function inNamespace(name: string) {
   return { namespaceSelector: { matchLabels: { [namespaceLabel]: name } } };
 }
 
@@ -62,12 +62,8 @@ function ingressRules(spec: ServiceSpec, all: readonly ServiceSpec[]): INetworkP
     if (ports.length > 0)
       rules.push({ from: [{ podSelector: { matchLabels: selectorLabels(caller) } }], ports: tcp(...ports) });
   }
-  if (spec.public) {
-    rules.push({
-      from: [inNamespace(platform.ingressGatewayNamespace)],
-      ports: tcp(portOf(spec, 'http').containerPort),
-    });
-  }
+  // A public service's way in from the Gateway is the environment's (gateway.ts): it depends on which
+  // implementation runs the Gateway there.
   const metrics = spec.ports.find((p) => p.name === 'metrics') ?? portOf(spec, spec.health.port);
   rules.push({ from: [inNamespace(platform.monitoringNamespace)], ports: tcp(metrics.containerPort) });
   return rules;

@@ -5,15 +5,18 @@ import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './app-settings.ts';
+import { buildCanary } from './canary.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
+import { certificateObjects } from './certificates.ts';
 import { clusterProvidesFile, renderClusterProvides } from './cluster-provides.ts';
 import { enabledComponents } from './components.ts';
 import { applicationFile, configMapGenerator } from './config-maps.ts';
 import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
+import { gatewayObjects } from './gateway.ts';
 import { type ImageOverride, type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { versionLabel } from './labels.ts';
 import { platform } from './platform.ts';
-import type { KubeObject } from './resource-set.ts';
+import { type KubeObject, ResourceSet } from './resource-set.ts';
 import { imageName, topologySpread } from './workloads.ts';
 
 /** A strategic-merge patch: any subset of the object's fields, typed by the object's own interfaces. */
@@ -102,6 +105,31 @@ function autoscalerPatch(spec: ServiceSpec, service: ServiceEnvConfig): KubeObje
 /** Where an environment's merged application.yaml of a service sits in its overlay. */
 export function configSourcePath(spec: ServiceSpec): string {
   return `config/${spec.name}.${applicationFile}`;
+}
+
+/** The folders an environment's overlay lists besides the base: its platform objects, one folder each. */
+export function platformDirs(
+  env: EnvConfig,
+  catalog: readonly ServiceSpec[] = services,
+): Map<string, KustomizeDir> {
+  const dirs = new Map<string, KustomizeDir>([
+    ['gateway', kustomizeDir({ objects: new ResourceSet().add(...gatewayObjects(env, catalog)).list() })],
+    ['certificates', kustomizeDir({ objects: new ResourceSet().add(...certificateObjects(env)).list() })],
+  ]);
+  if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
+  return dirs;
+}
+
+/** An environment's whole overlay tree: the overlay itself ('') and its platform folders. */
+export function buildOverlayTree(
+  env: EnvConfig,
+  paths: { base: string; components: string },
+  catalog: readonly ServiceSpec[] = services,
+): Map<string, KustomizeDir> {
+  const platformFolders = platformDirs(env, catalog);
+  const root = buildOverlay(env, paths, catalog);
+  root.directories.push(...platformFolders.keys());
+  return new Map([['', root], ...platformFolders]);
 }
 
 /**

@@ -16,7 +16,54 @@ export const platform = {
   /** Seconds a pod keeps serving after removal from endpoints, so load balancers stop sending to it. */
   preStopSleepSeconds: 10,
   minReadySeconds: 10,
-  ingressGatewayNamespace: 'istio-ingress',
+  mesh: {
+    /** Istio's root namespace: a PeerAuthentication there is mesh-wide. */
+    rootNamespace: 'istio-system',
+    trustDomain: 'cluster.local',
+    istiod: { podLabels: { app: 'istiod' }, xdsPort: 15012 },
+    /** The sidecar's merged Prometheus endpoint (its own and the app's metrics), outside mTLS. */
+    metricsPort: 15020,
+  },
+  gateway: {
+    /** One Gateway per environment, named for the product; its listeners carry the environment's hosts. */
+    name: 'neural-engine',
+    tlsSecret: 'neural-engine-tls',
+    /**
+     * The Gateway API implementations an environment may choose. The Gateway lives in the namespace its
+     * proxy runs in; that proxy's pods and service account are what policies admit.
+     */
+    classes: {
+      // Istio deploys the proxy for a Gateway itself, named <gateway>-istio, in the Gateway's namespace.
+      istio: {
+        namespace: 'istio-ingress',
+        podLabels: { 'gateway.networking.k8s.io/gateway-name': 'neural-engine' },
+        serviceAccount: 'neural-engine-istio',
+        ports: { http: 80, https: 443 },
+        healthPort: 15021,
+      },
+      // Traefik's own install (its chart) runs the proxy; its pods join the mesh with a sidecar that
+      // leaves inbound traffic alone, so they reach STRICT mTLS backends.
+      traefik: {
+        namespace: 'traefik',
+        podLabels: { 'app.kubernetes.io/name': 'traefik' },
+        serviceAccount: 'traefik',
+        ports: { http: 8000, https: 8443 },
+        healthPort: 8080,
+      },
+    },
+  },
+  canary: {
+    /** The service that rolls out through a Flagger canary where an environment turns `traffic.canary` on. */
+    target: 'api-gateway',
+    /** Flagger's load tester (installed with Flagger, in the mesh) drives traffic at a canary under analysis. */
+    loadTester: {
+      namespace: 'flagger-system',
+      name: 'flagger-loadtester',
+      serviceAccount: 'flagger-loadtester',
+    },
+    /** Where Flagger's metric queries go: the Prometheus of the monitoring namespace. */
+    prometheus: 'http://prometheus-operated.monitoring:9090',
+  },
   monitoringNamespace: 'monitoring',
   dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 },
   dataStores: {

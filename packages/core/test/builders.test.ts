@@ -175,7 +175,7 @@ describe('namespace and network policies', () => {
       expect(s).toMatch(/"matchLabels":\{"kubernetes\.io\/metadata\.name":"[a-z-]+"/);
   });
 
-  it('lets api-gateway reach neural-processor on http and grpc, and nothing reach mcp-server but the gateway and monitoring', () => {
+  it('lets api-gateway reach neural-processor on http and grpc, and nothing reach mcp-server in the base but monitoring', () => {
     const np = find('NetworkPolicy', 'neural-processor') as Json;
     const fromGateway = np.spec.ingress.find(
       (r: Json) => r.from[0].podSelector?.matchLabels['app.kubernetes.io/name'] === 'api-gateway',
@@ -186,7 +186,7 @@ describe('namespace and network policies', () => {
       mcp.spec.ingress.map(
         (r: Json) => r.from[0].namespaceSelector?.matchLabels['kubernetes.io/metadata.name'],
       ),
-    ).toEqual([platform.ingressGatewayNamespace, platform.monitoringNamespace]);
+    ).toEqual([platform.monitoringNamespace]);
   });
 
   it.each(services)(

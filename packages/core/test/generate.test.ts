@@ -87,10 +87,11 @@ describe('components', () => {
     generate({ out: out(), only: subtrees(work), check: false, root: work });
     const production = snapshot(join(out(), 'overlays', 'production'));
     expect(production['/kustomization.yaml']).toContain(
-      'components:\n  - ../../components/gpu-ml-pipeline\n  - ../../components/gpu-neural-processor\n',
+      'components:\n  - ../../components/mesh\n  - ../../components/canary-api-gateway\n' +
+        '  - ../../components/gpu-ml-pipeline\n  - ../../components/gpu-neural-processor\n',
     );
     const dev = Object.values(snapshot(join(out(), 'overlays', 'dev'))).join('\n');
-    expect(dev).not.toMatch(/components|nvidia/);
+    expect(dev).not.toMatch(/components\/gpu-|nvidia/);
     const component = snapshot(join(out(), 'components', 'gpu-ml-pipeline'));
     expect(component['/kustomization.yaml']).toContain('kind: Component\n');
     expect(component['/patches/deployment-ml-pipeline.yaml']).toMatch(
