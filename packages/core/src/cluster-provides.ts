@@ -41,6 +41,12 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
           : "Traefik's install runs the Gateway proxy; the Gateway namespace policies select it",
     },
     {
+      kind: 'ServiceAccount',
+      name: proxy.serviceAccount,
+      namespace: proxy.namespace,
+      why: "the Gateway proxy's identity; public services' AuthorizationPolicies admit it",
+    },
+    {
       kind: 'GatewayClass',
       name: traffic.gatewayClass,
       why: `installed with ${traffic.gatewayClass === 'istio' ? 'Istio' : "Traefik's Gateway API provider"}; the Gateway names it`,
@@ -74,6 +80,12 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       kind: 'Namespace',
       name: tester.namespace,
       why: `Flagger's load tester runs there in the mesh (service account ${tester.serviceAccount}); the canary admits it`,
+    });
+    provided.push({
+      kind: 'ServiceAccount',
+      name: tester.serviceAccount,
+      namespace: tester.namespace,
+      why: "the identity of Flagger's load tester; the canary target's AuthorizationPolicy admits it",
     });
   }
   if (traffic.canary) {

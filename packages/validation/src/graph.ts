@@ -329,3 +329,23 @@ export function grantsToWorkloads(g: ManifestGraph): { grant: Grant; pods: PodTe
     return pods.length > 0 ? [{ grant: { role, binding, rules: arr(role.object.rules) }, pods }] : [];
   });
 }
+
+/**
+ * The Service a mesh host names, as Istio resolves it: `name` in the object's namespace, or
+ * `name.ns.svc.cluster.local`. Undefined for any other host (external, wildcard, one a ServiceEntry of the
+ * set declares); `partialHost` reports the `name.ns` and `name.ns.svc` forms Istio does not expand.
+ */
+export function meshServiceOfHost(
+  g: ManifestGraph,
+  host: string,
+  namespace: string,
+): { name: string; namespace: string } | undefined {
+  if (host.includes('*')) return undefined;
+  if (g.ofKind('ServiceEntry').some((e) => strings(spec(e).hosts).includes(host))) return undefined;
+  const parts = host.split('.');
+  // Istio expands only a name without a dot (to the rule's namespace); anything else is taken as written.
+  if (parts.length === 1) return { name: host, namespace };
+  const [name = '', ns = '', ...rest] = parts;
+  if (rest.join('.') === 'svc.cluster.local') return { name, namespace: ns };
+  return undefined;
+}

@@ -3,15 +3,19 @@ import { type ParamValue, paramsOf } from '../catalogue.ts';
 import type { ManifestGraph } from '../graph.ts';
 import { argocdPathMissing } from './argocd-path-missing.ts';
 import { argocdProjectMissing } from './argocd-project-missing.ts';
+import { authzPrincipalMissing } from './authz-principal-missing.ts';
 import { bindingReferenceMissing } from './binding-reference-missing.ts';
+import { canaryRoutingOwned } from './canary-routing-owned.ts';
 import { claimMissing } from './claim-missing.ts';
 import { configKeyMissing } from './config-key-missing.ts';
 import { configReferenceMissing } from './config-reference-missing.ts';
 import { duplicateIdentity } from './duplicate-identity.ts';
 import { envDuplicate } from './env-duplicate.ts';
+import { gatewayCertificateMissing } from './gateway-certificate-missing.ts';
 import { hostNamespace } from './host-namespace.ts';
 import { hpaVpaConflict } from './hpa-vpa-conflict.ts';
 import { jobTtlMissing } from './job-ttl-missing.ts';
+import { mtlsNotStrict } from './mtls-not-strict.ts';
 import { netpolNamespaceLabel } from './netpol-namespace-label.ts';
 import { netpolPeerMatchesNothing } from './netpol-peer-matches-nothing.ts';
 import { pdbMinAvailableBlocks } from './pdb-min-available-blocks.ts';
@@ -59,6 +63,10 @@ export const graphRules: readonly GraphRule[] = [
   statefulsetServiceMissing,
   bindingReferenceMissing,
   routeBackendMissing,
+  authzPrincipalMissing,
+  gatewayCertificateMissing,
+  canaryRoutingOwned,
+  mtlsNotStrict,
   secretStoreMissing,
   argocdProjectMissing,
   argocdPathMissing,

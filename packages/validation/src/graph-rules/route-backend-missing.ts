@@ -1,28 +1,16 @@
-import { arr, type ManifestGraph, namespaceOf, obj, spec, strings } from '../graph.ts';
+import {
+  arr,
+  type ManifestGraph,
+  namespaceOf,
+  obj,
+  meshServiceOfHost as serviceOfHost,
+  spec,
+  strings,
+} from '../graph.ts';
 import type { Doc } from '../inputs.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
 
 const routeKinds = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute', 'UDPRoute'];
-
-/**
- * The Service a mesh host names, as Istio resolves it: `name` in the object's namespace, or
- * `name.ns.svc.cluster.local`. Undefined for any other host (external, wildcard, one a ServiceEntry of the
- * set declares); `partialHost` reports the `name.ns` and `name.ns.svc` forms Istio does not expand.
- */
-function serviceOfHost(
-  g: ManifestGraph,
-  host: string,
-  namespace: string,
-): { name: string; namespace: string } | undefined {
-  if (host.includes('*')) return undefined;
-  if (g.ofKind('ServiceEntry').some((e) => strings(spec(e).hosts).includes(host))) return undefined;
-  const parts = host.split('.');
-  // Istio expands only a name without a dot (to the rule's namespace); anything else is taken as written.
-  if (parts.length === 1) return { name: host, namespace };
-  const [name = '', ns = '', ...rest] = parts;
-  if (rest.join('.') === 'svc.cluster.local') return { name, namespace: ns };
-  return undefined;
-}
 
 /** A host in the `name.ns` or `name.ns.svc` form, for a namespace the set knows: Istio does not expand it. */
 function partialHost(g: ManifestGraph, host: string): boolean {
