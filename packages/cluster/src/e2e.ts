@@ -9,12 +9,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platform, type ServiceSpec, services } from '@neurascale/core';
-import { binaryPath, repoRoot, timeouts } from '@neurascale/toolchain';
+import { binaryPath, loadCrdSource, readToolVersions, repoRoot, timeouts } from '@neurascale/toolchain';
 import { controlPlaneBinary, type KubectlResult } from '@neurascale/toolchain/controlplane';
 import { crdsFor, parseDocuments, waitUntilServed } from '@neurascale/validation';
 import { parseAllDocuments, stringify } from 'yaml';
 import { importImages, serviceImageEntries } from './images.ts';
 import { clusterImages, paths } from './paths.ts';
+import { listenerSecretObjects, traefikGateways, traefikInstall } from './traefik.ts';
 
 export type Json = Record<string, unknown>;
 export type Kubectl = (args: string[], input?: string) => Promise<KubectlResult>;
@@ -198,6 +199,20 @@ function restrictedNamespace(name: string): Json {
       annotations: { 'neurascale.io/e2e': `${harnessNote} infrastructure outside this repository` },
     },
   };
+}
+
+/**
+ * Every standard Gateway API CRD beside the ones the set's objects need, where Traefik implements a
+ * Gateway: its provider watches all of them and waits, silently, for any that is missing.
+ */
+export function withGatewayApi(crds: Json[], traefik: boolean): Json[] {
+  if (!traefik) return crds;
+  const pin = readToolVersions().crds.find((c) => c.module === 'sigs.k8s.io/gateway-api');
+  if (!pin)
+    throw new Error('packages/toolchain/versions.json pins no Gateway API CRDs (sigs.k8s.io/gateway-api)');
+  const all = [...crds, ...loadCrdSource(pin).map((l) => l.crd as Json)];
+  const byName = new Map(all.map((crd) => [String(obj(crd.metadata).name), crd]));
+  return [...byName.values()];
 }
 
 /**
@@ -697,8 +712,8 @@ export async function deploy(
   const started = Date.now();
   await importImages(serviceImageEntries(imagesOf(docs), tools.double), { images: tools.images, label });
   const parsed = parseDocuments(docs.map((d) => `---\n${stringify(d)}`).join(''), `${label}.yaml`).docs;
-  const crds = crdsFor(parsed);
-  await apply(kubectl, crds as Json[], 'CustomResourceDefinitions');
+  const crds = withGatewayApi(crdsFor(parsed) as Json[], traefikGateways(docs).length > 0);
+  await apply(kubectl, crds, 'CustomResourceDefinitions');
   await waitUntilServed(
     { kubectl: (args: string[], o: { input?: string } = {}) => kubectl(args, o.input) } as never,
     crds,
@@ -716,6 +731,11 @@ export async function deploy(
   await apply(kubectl, [...externalSecretTargets(docs), ...volumesFor(docs)], 'secrets and volumes');
   await apply(kubectl, docs, label);
   await apply(kubectl, canaryStandIns(docs), 'the Services Flagger would create');
+  await apply(
+    kubectl,
+    [...traefikInstall(docs), ...(await listenerSecretObjects(docs, tools.double))],
+    'the Gateway implementation',
+  );
   await waitUntil(`${label}: every workload available`, 300_000, async () => {
     const waiting = await unsettled(kubectl, docs);
     return waiting.length === 0 ? true : undefined;

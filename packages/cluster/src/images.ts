@@ -106,7 +106,11 @@ interface ImageEntry {
 
 const doubleFile = (binary: string): ImageFile => ({ src: binary, dst: 'double/double', mode: 0o755 });
 
-export function clusterImageEntries(binaries: { double: string; coredns: string }): ImageEntry[] {
+export function clusterImageEntries(binaries: {
+  double: string;
+  coredns: string;
+  traefik: string;
+}): ImageEntry[] {
   return [
     {
       refs: [clusterImages.pause],
@@ -153,6 +157,13 @@ export function clusterImageEntries(binaries: { double: string; coredns: string 
       refs: [clusterImages.coredns],
       files: [{ src: binaries.coredns, dst: 'coredns', mode: 0o755 }],
       entrypoint: ['/coredns'],
+      user: '65532',
+      env: [],
+    },
+    {
+      refs: [clusterImages.traefik],
+      files: [{ src: binaries.traefik, dst: 'traefik', mode: 0o755 }],
+      entrypoint: ['/traefik'],
       user: '65532',
       env: [],
     },

@@ -2,11 +2,14 @@
 // Debian packages (containerd, runc, CNI plugins, iptables, ipset, conntrack) at the versions
 // packages/toolchain/versions.json names; the programs of the control plane's Go module (kubenode, double,
 // images) from the same go.mod and build cache as the control plane; kube-router and CoreDNS with
-// `go install` at their pinned versions.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { goInstall, readToolVersions, timeouts } from '@neurascale/toolchain';
+// `go install` at their pinned versions; Traefik from its own small module (packages/cluster/traefik).
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { binDir, goInstall, readToolVersions, timeouts } from '@neurascale/toolchain';
 import { buildControlPlane, buildModuleProgram } from '@neurascale/toolchain/controlplane';
 
 export function installedDebianVersion(pkg: string): string | undefined {
@@ -57,6 +60,55 @@ export function ensureGoBinary(name: 'kube-router' | 'coredns', log: (line: stri
   return goInstall(name, readToolVersions().cluster.binaries[name], `cluster.binaries.${name}`, log);
 }
 
+/** The Go module that pins Traefik (with the replaces its own go.mod needs). */
+export const traefikModuleDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'traefik');
+
+/**
+ * Traefik, the Gateway API implementation of environments whose Gateway class is traefik: built from the
+ * module above into the tools' bin directory, stamped with its go.mod, go.sum and the Go version.
+ */
+export function ensureTraefik(log: (line: string) => void): string {
+  mkdirSync(binDir, { recursive: true });
+  const target = join(binDir, 'traefik');
+  const stampFile = `${target}.version`;
+  const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+  // Without symbol tables the image is a third smaller, and every cluster imports it.
+  const flags = ['build', '-trimpath', '-ldflags=-s -w', '-o'];
+  const stamp = createHash('sha256')
+    .update(flags.join(' '))
+    .update(readFileSync(join(traefikModuleDir, 'go.mod')))
+    .update(readFileSync(join(traefikModuleDir, 'go.sum')))
+    .update(goVersion)
+    .digest('hex');
+  if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    log('traefik: present');
+    return target;
+  }
+  const staging = `${target}.staging-${process.pid}`;
+  log('traefik: building github.com/traefik/traefik/v3/cmd/traefik (packages/cluster/traefik/go.mod)');
+  const started = Date.now();
+  try {
+    execFileSync('go', [...flags, staging, 'github.com/traefik/traefik/v3/cmd/traefik'], {
+      cwd: traefikModuleDir,
+      timeout: timeouts.goBuild,
+      killSignal: 'SIGKILL',
+      stdio: 'inherit',
+      env: { ...process.env, GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
+    });
+    renameSync(staging, target);
+  } catch {
+    throw new Error(
+      'packages/cluster/traefik/go.mod: building Traefik failed; check that every module it requires is served ' +
+        'by the Go module proxy (go mod download) and that go.sum is complete (go mod tidy)',
+    );
+  } finally {
+    rmSync(staging, { force: true });
+  }
+  writeFileSync(stampFile, stamp);
+  log(`traefik: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return target;
+}
+
 export interface Installed {
   controlplane: string;
   kubenode: string;
@@ -64,6 +116,7 @@ export interface Installed {
   images: string;
   kubeRouter: string;
   coredns: string;
+  traefik: string;
   cniBinDir: string;
 }
 
@@ -80,6 +133,7 @@ export function installCluster(log: (line: string) => void): Installed {
     images: buildModuleProgram('images', { log }).binary,
     kubeRouter: ensureGoBinary('kube-router', log),
     coredns: ensureGoBinary('coredns', log),
+    traefik: ensureTraefik(log),
     cniBinDir,
   };
 }

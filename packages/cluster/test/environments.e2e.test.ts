@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environments, platform, services } from '@neurascale/core';
+import { envConfigPath, environments, loadEnvConfig, platform, services } from '@neurascale/core';
 import { repoRoot } from '@neurascale/toolchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -35,6 +35,7 @@ import {
 import { serviceDns } from '../src/images.ts';
 import { type ClusterState, down, up } from '../src/lifecycle.ts';
 import { nodeName } from '../src/paths.ts';
+import { gatewayRequest } from '../src/traefik.ts';
 
 const log = (line: string) => console.log(line);
 const ns = platform.appNamespace;
@@ -54,6 +55,7 @@ interface Report {
   scaling?: string;
   edges?: { allowed: number; refused: number; outsideRefused: number; dns: number; seconds: number };
   steps: Record<string, { sent: number; failed: number; note?: string }>;
+  northSouth?: string;
 }
 const reports: Report[] = [];
 
@@ -69,6 +71,7 @@ afterAll(() => {
           `${r.edges.outsideRefused} refused from ${outsideNamespace}, ${r.edges.dns} DNS names resolved`,
       );
     }
+    if (r.northSouth) console.log(`    north-south: ${r.northSouth}`);
     for (const [step, s] of Object.entries(r.steps)) {
       console.log(`    ${step}: ${s.sent} requests sent, ${s.failed} failed${s.note ? ` (${s.note})` : ''}`);
     }
@@ -458,6 +461,67 @@ describe.each(envs)('environment %s', (env) => {
       expect(refused.stderr).toMatch(/violates PodSecurity "restricted/);
       // Every running pod was admitted under that profile (the namespace enforced it when they were created).
       expect((await appPods(kubectl)).length).toBeGreaterThan(0);
+    },
+    5 * 60_000,
+  );
+
+  const gatewayClass = loadEnvConfig(envConfigPath(env, repoRoot), `overlays/${env}/env.json`, env).traffic
+    .gatewayClass;
+
+  it.runIf(gatewayClass === 'traefik')(
+    '7. north-south through the Gateway (Traefik): each public route reaches its service over HTTPS, the WebSocket upgrade succeeds, plain HTTP redirects, other paths are refused',
+    async () => {
+      const started = Date.now();
+      const proxy = platform.gateway.classes.traefik;
+      const gateway = revision1.find((d) => d.kind === 'Gateway') as Json;
+      const hosts = ((gateway.spec as Json).listeners as Json[])
+        .map((l) => l.hostname)
+        .filter((h): h is string => typeof h === 'string');
+      const host = hosts[0] as string;
+      const pod = await waitUntil('the Traefik proxy ready', 120_000, async () => {
+        const [p] = await pods(kubectl, proxy.namespace);
+        return p?.ready ? p : undefined;
+      });
+      const secret = await kubectlJson(kubectl, [
+        '-n',
+        proxy.namespace,
+        'get',
+        'secret',
+        platform.gateway.tlsSecret,
+      ]);
+      const ca = Buffer.from(String((secret.data as Json)['tls.crt']), 'base64').toString();
+      const https = (path: string, upgrade = false) =>
+        gatewayRequest({ address: pod.ip, port: proxy.ports.https, host, path, ca, upgrade });
+      const routed = revision1
+        .filter((d) => d.kind === 'HTTPRoute' && (d.metadata as Json).namespace === ns)
+        .map((d) => services.find((s) => s.name === (d.metadata as Json).name))
+        .filter((s): s is (typeof services)[number] => s !== undefined);
+      expect(routed.map((s) => s.name).sort()).toEqual(['api-gateway', 'mcp-server', 'websocket']);
+      // Traefik programs the routes a moment after it turns ready.
+      for (const spec of routed) {
+        const answer = await waitUntil(`${spec.basePath} through the Gateway`, 60_000, async () => {
+          const a = await https(`${spec.basePath}/`);
+          return a.status === 200 ? a : undefined;
+        });
+        expect(JSON.parse(answer.body).service).toBe(spec.name);
+      }
+      const ws = await https('/ws/stream', true);
+      expect(ws.status).toBe(101);
+      expect(ws.headers['sec-websocket-accept']).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+      expect(ws.body).toContain('"service":"websocket"');
+      const plain = await gatewayRequest({
+        address: pod.ip,
+        port: proxy.ports.http,
+        host,
+        path: '/api/v2/x',
+      });
+      expect(plain.status).toBe(301);
+      expect(plain.headers.location).toBe(`https://${host}/api/v2/x`);
+      expect((await https('/admin')).status).toBe(404);
+      report.northSouth =
+        `through Traefik at ${pod.ip}: ${routed.map((s) => s.basePath).join(', ')} served by their services over ` +
+        `TLS for ${host}, WebSocket upgraded (101), HTTP redirected (301), /admin refused (404), in ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`;
     },
     5 * 60_000,
   );

@@ -9,7 +9,6 @@
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { Canary, type ICanary, MetricTemplate } from '@neurascale/models/flagger';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { portOf, type ServiceSpec, serviceByName } from './catalog.ts';
 import { buildDisruptionBudget } from './disruption-budgets.ts';
 import type { EnvConfig } from './env-config.ts';

@@ -15,19 +15,29 @@
 // by packages/cluster from the service catalog; the version it reports is the image tag.
 //
 // Modes: "double serve" (the default), "double store NAME PORT..." (a data store: answers "PING" with
-// "PONG NAME" on each port) and "double pause" (the pod sandbox: sleeps until signalled).
+// "PONG NAME" on each port), "double pause" (the pod sandbox: sleeps until signalled) and "double tls
+// HOST..." (prints a self-signed certificate and key for the hosts, for the harness).
 package main
 
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -242,11 +252,50 @@ func (d *double) handler(port Port) http.Handler {
 			time.Sleep(delay)
 		}
 		host, _ := os.Hostname()
-		writeJSON(w, http.StatusOK, map[string]string{
-			"service": d.spec.Service, "version": d.spec.Version, "pod": host, "port": port.Name,
-		})
+		served := map[string]string{"service": d.spec.Service, "version": d.spec.Version, "pod": host, "port": port.Name}
+		if isWebSocketUpgrade(r) {
+			upgrade(w, r, served)
+			return
+		}
+		writeJSON(w, http.StatusOK, served)
 	})
 	return mux
+}
+
+// isWebSocketUpgrade reports a client's request to switch the connection to WebSocket (RFC 6455).
+func isWebSocketUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		strings.Contains(strings.ToLower(r.Header.Get("Connection")), "upgrade") &&
+		r.Header.Get("Sec-WebSocket-Key") != ""
+}
+
+// webSocketAccept is the Sec-WebSocket-Accept value that proves the server read the client's key.
+func webSocketAccept(key string) string {
+	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// upgrade switches the connection to WebSocket, sends who served it as one text message and closes: enough
+// for a test to see that an upgrade passed every proxy on the way and that data flows over it.
+func upgrade(w http.ResponseWriter, r *http.Request, served map[string]string) {
+	hijacker, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "cannot upgrade this connection", http.StatusInternalServerError)
+		return
+	}
+	conn, buf, err := hijacker.Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	payload, _ := json.Marshal(served)
+	fmt.Fprintf(buf, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+		webSocketAccept(r.Header.Get("Sec-WebSocket-Key")))
+	// One unmasked text frame (FIN, opcode 1; the payload is under 126 bytes), then a close frame.
+	buf.Write([]byte{0x81, byte(len(payload))})
+	buf.Write(payload)
+	buf.Write([]byte{0x88, 0x00})
+	buf.Flush()
 }
 
 func (d *double) metrics(w http.ResponseWriter, _ *http.Request) {
@@ -504,8 +553,49 @@ func main() {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 		defer stop()
 		<-ctx.Done()
+	case "tls":
+		if len(args) == 0 {
+			fmt.Fprintln(os.Stderr, "usage: double tls HOST...")
+			os.Exit(2)
+		}
+		pair, err := selfSigned(args, time.Now())
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "double tls: %v\n", err)
+			os.Exit(1)
+		}
+		_ = json.NewEncoder(os.Stdout).Encode(pair)
 	default:
-		fmt.Fprintf(os.Stderr, "double: unknown mode %q (serve, store, pause)\n", mode)
+		fmt.Fprintf(os.Stderr, "double: unknown mode %q (serve, store, pause, tls)\n", mode)
 		os.Exit(2)
 	}
+}
+
+// selfSigned writes a short-lived self-signed certificate for hosts, in PEM: the Secret cert-manager would
+// write for a Gateway listener, where no cert-manager runs.
+func selfSigned(hosts []string, now time.Time) (map[string]string, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	template := &x509.Certificate{
+		SerialNumber: big.NewInt(now.UnixNano()),
+		Subject:      pkix.Name{CommonName: hosts[0]},
+		DNSNames:     hosts,
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	keyDer, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		"cert": string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		"key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDer})),
+	}, nil
 }

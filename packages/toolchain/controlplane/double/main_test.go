@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -186,5 +188,57 @@ func TestCallNamesWhyItFailed(t *testing.T) {
 	}
 	if err := call(client, "http://127.0.0.1:1/"); err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("call to a closed port = %v, want connection refused", err)
+	}
+}
+
+func TestWebSocketUpgradeSwitchesAndSendsOneMessage(t *testing.T) {
+	d := newDouble(t, "a: 1\n", nil)
+	server := httptest.NewServer(d.handler(Port{Name: "http", Port: 8080}))
+	defer server.Close()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(server.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The key and accept value of RFC 6455's own example.
+	io.WriteString(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	raw, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, body, found := strings.Cut(string(raw), "\r\n\r\n")
+	if !found || !strings.HasPrefix(head, "HTTP/1.1 101 ") || !strings.Contains(head, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") {
+		t.Fatalf("no upgrade: %q", head)
+	}
+	if body[0] != 0x81 || !strings.Contains(body, `"service":"svc"`) || !strings.HasSuffix(body, "\x88\x00") {
+		t.Fatalf("unexpected frames: %q", body)
+	}
+	// A plain request to the same path is answered as usual.
+	resp, err := http.Get(server.URL + "/ws")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("plain request: %v %v", resp, err)
+	}
+}
+
+func TestSelfSignedCoversTheHosts(t *testing.T) {
+	pair, err := selfSigned([]string{"a.example.com", "b.example.com"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.X509KeyPair([]byte(pair["cert"]), []byte(pair["key"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leaf.VerifyHostname("b.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if leaf.VerifyHostname("c.example.com") == nil {
+		t.Fatal("a host it was not issued for verifies")
 	}
 }
