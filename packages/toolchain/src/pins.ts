@@ -24,7 +24,7 @@ export interface ClusterPins {
 }
 
 export interface ToolVersions {
-  binaries: Record<'kustomize' | 'kubeconform' | 'conftest' | 'kube-score', GoBinaryPin>;
+  binaries: Record<'kustomize' | 'kubeconform' | 'conftest' | 'kube-score' | 'istioctl', GoBinaryPin>;
   kubernetes: { module: string; versions: string[] };
   crds: CrdSourcePin[];
   cluster: ClusterPins;
@@ -52,8 +52,8 @@ const versionsSchema = {
     binaries: {
       type: 'object',
       additionalProperties: false,
-      required: ['kustomize', 'kubeconform', 'conftest', 'kube-score'],
-      properties: { kustomize: pin, kubeconform: pin, conftest: pin, 'kube-score': pin },
+      required: ['kustomize', 'kubeconform', 'conftest', 'kube-score', 'istioctl'],
+      properties: { kustomize: pin, kubeconform: pin, conftest: pin, 'kube-score': pin, istioctl: pin },
     },
     kubernetes: {
       type: 'object',

@@ -7,7 +7,7 @@ import { repoRoot } from '@neurascale/toolchain';
 import { Ajv } from 'ajv';
 import type { Finding, Violation } from './findings.ts';
 
-export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'server' | 'meta';
+export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'istio' | 'server' | 'meta';
 export type ParamValue = number | string | boolean;
 
 export interface Rule {
@@ -64,7 +64,7 @@ const catalogueSchema = {
         required: ['id', 'engine', 'severity', 'why', 'fix'],
         properties: {
           id: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
-          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'server', 'meta'] },
+          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'istio', 'server', 'meta'] },
           severity: { enum: ['error', 'warning'] },
           why: { type: 'string', minLength: 20 },
           fix: { type: 'string', minLength: 10 },

@@ -1,6 +1,7 @@
 // The validation engine: documents in, findings out. Schema (kubeconform per Kubernetes version),
-// Pod Security Standards, Rego policies (conftest) and cross-resource graph rules all report through the
-// rule catalogue, then per-object suppressions apply. Used by the `validate` targets and the CLI.
+// Pod Security Standards, Rego policies (conftest), cross-resource graph rules and, for Istio and Gateway
+// API configuration, Istio's own analyzer all report through the rule catalogue, then per-object
+// suppressions apply. Used by the `validate` targets and the CLI.
 import { readToolVersions } from '@neurascale/toolchain';
 import { catalogued, regoParams } from './catalogue.ts';
 import { conftest, yamlSafeJson } from './conftest.ts';
@@ -8,6 +9,7 @@ import type { Finding, ObjectRef } from './findings.ts';
 import { ManifestGraph, obj } from './graph.ts';
 import { runGraphRules } from './graph-rules/index.ts';
 import type { Doc } from './inputs.ts';
+import { istioAnalyze, wantsIstioAnalysis } from './istio-analyzer.ts';
 import { kubeconform } from './kubeconform.ts';
 import { applySeverity, type RuleSettings } from './overrides.ts';
 import { checkPodSecurity, effectivePssVersion, type PssLevel } from './pod-security.ts';
@@ -199,6 +201,7 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
     `pss ${versions}`,
     'rego',
     provided.length > 0 ? `graph (${provided.length} provided by the cluster)` : 'graph',
+    ...(wantsIstioAnalysis(docs) ? ['istioctl analyze'] : []),
   ];
   const graph = new ManifestGraph(docs, provided, options.repositories);
   const findings = [
@@ -208,6 +211,7 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
     ...runGraphRules(graph, undefined, options.settings?.params).map((v) =>
       finding(v.doc, v.rule, v.message, v.field),
     ),
+    ...istioAnalyze(docs).map((v) => finding(v.doc, v.rule, v.message, undefined, v.code)),
   ].map((f) => applySeverity(f, options.settings));
   return { ...applySuppressions(docs, findings), engines };
 }

@@ -14,6 +14,7 @@ const engines: Record<Engine, string> = {
   pss: 'Pod Security Standards',
   rego: 'Policies (Rego, run by conftest)',
   graph: 'Cross-resource rules (manifest graph)',
+  istio: "Istio's configuration analyzer (istioctl analyze, offline)",
   server: 'Server-side dry-run on a real kube-apiserver (the validate-server targets)',
   meta: 'Input and suppressions',
 };
@@ -22,6 +23,7 @@ const engines: Record<Engine, string> = {
 const engineCode: Record<Exclude<Engine, 'rego' | 'graph'>, string> = {
   schema: 'packages/validation/src/kubeconform.ts',
   pss: 'packages/validation/src/pod-security.ts',
+  istio: 'packages/validation/src/istio-analyzer.ts',
   server: 'packages/validation/src/server.ts',
   meta: 'packages/validation/src/inputs.ts, packages/validation/src/engine.ts',
 };
