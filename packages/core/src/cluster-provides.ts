@@ -1,6 +1,7 @@
-// What an environment's manifests reference but the cluster provides: the namespaces of the ingress
-// gateway, monitoring and the data stores its NetworkPolicies admit, the secret store its ExternalSecrets
-// read, the GPU runtime its GPU workloads ask for. Written beside the overlay as cluster-provides.yaml
+// What an environment's manifests reference but the cluster provides: the namespaces of the Gateway
+// proxy, monitoring and the data stores its NetworkPolicies admit, the proxy's pods and identity and its
+// GatewayClass, Istio's root namespace, Flagger's load tester and the -primary pods Flagger creates, the
+// secret store its ExternalSecrets read, the GPU runtime its GPU workloads ask for. Written beside the overlay as cluster-provides.yaml
 // (not a resource of the kustomization, so Argo CD never applies it); the validator resolves references
 // against it (`validate-manifests --provided`), and a reviewer sees every assumption about the cluster.
 import { stringify } from 'yaml';
@@ -87,8 +88,6 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       namespace: tester.namespace,
       why: "the identity of Flagger's load tester; the canary target's AuthorizationPolicy admits it",
     });
-  }
-  if (traffic.canary) {
     const target = serviceByName(platform.canary.target);
     provided.push({
       kind: 'Pod',
