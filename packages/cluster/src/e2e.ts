@@ -14,14 +14,13 @@ import { controlPlaneBinary, type KubectlResult } from '@neurascale/toolchain/co
 import { crdsFor, parseDocuments, waitUntilServed } from '@neurascale/validation';
 import { parseAllDocuments, stringify } from 'yaml';
 import { importImages, serviceImageEntries } from './images.ts';
+import { arr, type Json, obj } from './json.ts';
 import { clusterImages, paths } from './paths.ts';
 import { listenerSecretObjects, traefikGateways, traefikInstall } from './traefik.ts';
 
-export type Json = Record<string, unknown>;
+export type { Json } from './json.ts';
 export type Kubectl = (args: string[], input?: string) => Promise<KubectlResult>;
 
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const appNamespace = platform.appNamespace;

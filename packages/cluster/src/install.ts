@@ -6,10 +6,10 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { binDir, goInstall, readToolVersions, timeouts } from '@neurascale/toolchain';
+import { buildStamped, goBuildEnv, goInstall, readToolVersions, timeouts } from '@neurascale/toolchain';
 import { buildControlPlane, buildModuleProgram } from '@neurascale/toolchain/controlplane';
 
 export function installedDebianVersion(pkg: string): string | undefined {
@@ -68,45 +68,32 @@ export const traefikModuleDir = resolve(dirname(fileURLToPath(import.meta.url)),
  * module above into the tools' bin directory, stamped with its go.mod, go.sum and the Go version.
  */
 export function ensureTraefik(log: (line: string) => void): string {
-  mkdirSync(binDir, { recursive: true });
-  const target = join(binDir, 'traefik');
-  const stampFile = `${target}.version`;
-  const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
   // Without symbol tables the image is a third smaller, and every cluster imports it.
   const flags = ['build', '-trimpath', '-ldflags=-s -w', '-o'];
-  const stamp = createHash('sha256')
-    .update(flags.join(' '))
-    .update(readFileSync(join(traefikModuleDir, 'go.mod')))
-    .update(readFileSync(join(traefikModuleDir, 'go.sum')))
-    .update(goVersion)
-    .digest('hex');
-  if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    log('traefik: present');
-    return target;
-  }
-  const staging = `${target}.staging-${process.pid}`;
-  log('traefik: building github.com/traefik/traefik/v3/cmd/traefik (packages/cluster/traefik/go.mod)');
-  const started = Date.now();
-  try {
-    execFileSync('go', [...flags, staging, 'github.com/traefik/traefik/v3/cmd/traefik'], {
-      cwd: traefikModuleDir,
-      timeout: timeouts.goBuild,
-      killSignal: 'SIGKILL',
-      stdio: 'inherit',
-      env: { ...process.env, GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' },
-    });
-    renameSync(staging, target);
-  } catch {
-    throw new Error(
+  const goVersion = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
+  return buildStamped({
+    name: 'traefik',
+    label: 'traefik',
+    source: 'github.com/traefik/traefik/v3/cmd/traefik (packages/cluster/traefik/go.mod)',
+    stamp: createHash('sha256')
+      .update(flags.join(' '))
+      .update(readFileSync(join(traefikModuleDir, 'go.mod')))
+      .update(readFileSync(join(traefikModuleDir, 'go.sum')))
+      .update(goVersion)
+      .digest('hex'),
+    log,
+    failure:
       'packages/cluster/traefik/go.mod: building Traefik failed; check that every module it requires is served ' +
-        'by the Go module proxy (go mod download) and that go.sum is complete (go mod tidy)',
-    );
-  } finally {
-    rmSync(staging, { force: true });
-  }
-  writeFileSync(stampFile, stamp);
-  log(`traefik: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return target;
+      'by the Go module proxy (go mod download) and that go.sum is complete (go mod tidy)',
+    build: (staging) =>
+      execFileSync('go', [...flags, staging, 'github.com/traefik/traefik/v3/cmd/traefik'], {
+        cwd: traefikModuleDir,
+        timeout: timeouts.goBuild,
+        killSignal: 'SIGKILL',
+        stdio: 'inherit',
+        env: { ...process.env, ...goBuildEnv },
+      }),
+  });
 }
 
 export interface Installed {

@@ -8,11 +8,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { platform } from '@neurascale/core';
+import { arr, type Json, obj } from './json.ts';
 import { clusterImages } from './paths.ts';
-
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
-const arr = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
 
 export const traefikControllerName = 'traefik.io/gateway-controller';
 const note = { 'neurascale.io/e2e': 'created by the end-to-end harness in place of the Traefik install' };

@@ -9,14 +9,14 @@
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { Canary, type ICanary, MetricTemplate } from '@neurascale/models/flagger';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { portOf, type ServiceSpec, serviceByName } from './catalog.ts';
+import { callersOf, portOf, type ServiceSpec, serviceByName } from './catalog.ts';
 import { buildDisruptionBudget } from './disruption-budgets.ts';
 import type { EnvConfig } from './env-config.ts';
 import { httpsParents } from './gateway.ts';
 import { type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { primaryLabels, selectorLabels, serviceLabels } from './labels.ts';
-import { buildServiceAuthorization, callersOf, principal, serviceHost } from './mesh.ts';
-import { buildServicePolicy, inNamespace } from './network-policies.ts';
+import { buildServiceAuthorization, principal, serviceHost } from './mesh.ts';
+import { buildServicePolicy, inNamespace, tcp } from './network-policies.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 
@@ -82,7 +82,7 @@ function callerEgress(spec: ServiceSpec, catalog: readonly ServiceSpec[]): Netwo
           egress: [
             {
               to: [{ podSelector: { matchLabels: primaryLabels(spec) } }],
-              ports: ports.map((port) => ({ protocol: 'TCP' as const, port })),
+              ports: tcp(...ports),
             },
           ],
         },
@@ -101,7 +101,7 @@ function loadTesterAccess(spec: ServiceSpec): KubeObject[] {
       spec: {
         podSelector: { matchLabels: selectorLabels(spec) },
         policyTypes: ['Ingress'],
-        ingress: [{ from: [inNamespace(tester.namespace)], ports: [{ protocol: 'TCP', port }] }],
+        ingress: [{ from: [inNamespace(tester.namespace)], ports: tcp(port) }],
       },
     }),
     new AuthorizationPolicy({

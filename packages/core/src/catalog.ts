@@ -245,6 +245,23 @@ export function serviceByName(name: ServiceName): ServiceSpec {
   return spec;
 }
 
+/**
+ * The service graph's edges into `spec`: each caller with the callee's container ports it calls, sorted.
+ * The NetworkPolicies and the mesh's AuthorizationPolicies are both built from it.
+ */
+export function callersOf(spec: ServiceSpec, catalog: readonly ServiceSpec[]) {
+  return catalog
+    .map((caller) => ({
+      caller,
+      ports: [
+        ...new Set(
+          caller.calls.filter((c) => c.service === spec.name).map((c) => portOf(spec, c.port).containerPort),
+        ),
+      ].sort((a, b) => a - b),
+    }))
+    .filter(({ ports }) => ports.length > 0);
+}
+
 export function portOf(spec: ServiceSpec, portName: string) {
   const port = spec.ports.find((p) => p.name === portName);
   if (!port) throw new Error(`catalog: service "${spec.name}" has no port named "${portName}"`);

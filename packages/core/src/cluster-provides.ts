@@ -9,7 +9,7 @@ import { type ServiceSpec, serviceByName } from './catalog.ts';
 import { enabledGpuComponents } from './components.ts';
 import type { EnvConfig } from './env-config.ts';
 import { primaryLabels, serviceLabels } from './labels.ts';
-import { platform } from './platform.ts';
+import { dataStoreNamespaces, platform } from './platform.ts';
 
 export const clusterProvidesFile = 'cluster-provides.yaml';
 
@@ -22,7 +22,7 @@ interface Provided {
 }
 
 export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[]): Provided[] {
-  const dataNamespaces = [...new Set(Object.values(platform.dataStores).map((s) => s.namespace))].sort();
+  const dataNamespaces = dataStoreNamespaces();
   const { traffic } = env;
   const proxy = platform.gateway.classes[traffic.gatewayClass];
   const provided: Provided[] = [

@@ -12,11 +12,9 @@ import { portOf, type ServiceSpec } from './catalog.ts';
 import type { EnvConfig } from './env-config.ts';
 import { primaryLabels, selectorLabels, serviceLabels, tierLabels } from './labels.ts';
 import { principal } from './mesh.ts';
-import { inNamespace } from './network-policies.ts';
+import { inNamespace, tcp } from './network-policies.ts';
 import { platform } from './platform.ts';
 import type { KubeObject } from './resource-set.ts';
-
-const namespaceLabel = 'kubernetes.io/metadata.name';
 
 /** The proxy behind the environment's Gateway: where it runs, its pods, its identity, its ports. */
 export function gatewayProxy(env: EnvConfig) {
@@ -70,7 +68,7 @@ export function buildGateway(env: EnvConfig): Gateway {
           allowedRoutes: {
             namespaces: {
               from: 'Selector' as const,
-              selector: { matchLabels: { [namespaceLabel]: platform.appNamespace } },
+              selector: inNamespace(platform.appNamespace).namespaceSelector,
             },
             kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
           },
@@ -165,7 +163,7 @@ export function buildFromGatewayPolicy(env: EnvConfig, spec: ServiceSpec, podLab
       ingress: [
         {
           from: [{ ...inNamespace(proxy.namespace), podSelector: { matchLabels: { ...proxy.podLabels } } }],
-          ports: [{ protocol: 'TCP', port: portOf(spec, 'http').containerPort }],
+          ports: tcp(portOf(spec, 'http').containerPort),
         },
       ],
     },

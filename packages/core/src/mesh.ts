@@ -10,11 +10,11 @@ import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
-import { portOf, type ServiceSpec } from './catalog.ts';
+import { callersOf, type ServiceSpec } from './catalog.ts';
 import { type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { type Labels, selectorLabels, serviceLabels, tierLabels } from './labels.ts';
-import { inNamespace } from './network-policies.ts';
-import { platform } from './platform.ts';
+import { inNamespace, tcp } from './network-policies.ts';
+import { dataStoreNamespaces, platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 
 export const meshComponent = 'mesh';
@@ -53,20 +53,6 @@ export function buildAllowNothing(): AuthorizationPolicy {
     metadata: { name: 'allow-nothing', namespace: ns, labels: tierLabels('mesh') },
     spec: {},
   });
-}
-
-/** What each caller of `spec` may reach: its principal and the callee's container ports, by caller. */
-export function callersOf(spec: ServiceSpec, catalog: readonly ServiceSpec[]) {
-  return catalog
-    .map((caller) => ({
-      caller,
-      ports: [
-        ...new Set(
-          caller.calls.filter((c) => c.service === spec.name).map((c) => portOf(spec, c.port).containerPort),
-        ),
-      ].sort((a, b) => a - b),
-    }))
-    .filter(({ ports }) => ports.length > 0);
 }
 
 /**
@@ -146,7 +132,7 @@ export function buildVirtualService(spec: ServiceSpec): VirtualService {
 
 /** Each proxy learns only the hosts it may call: its namespace, the control plane and the data stores. */
 export function buildSidecar(): Sidecar {
-  const dataNamespaces = [...new Set(Object.values(platform.dataStores).map((s) => s.namespace))].sort();
+  const dataNamespaces = dataStoreNamespaces();
   return new Sidecar({
     metadata: { name: 'default', namespace: ns, labels: tierLabels('mesh') },
     spec: {
@@ -175,7 +161,7 @@ export function buildMeshNetworkPolicies(): NetworkPolicy[] {
                 podSelector: { matchLabels: { ...mesh.istiod.podLabels } },
               },
             ],
-            ports: [{ protocol: 'TCP', port: mesh.istiod.xdsPort }],
+            ports: tcp(mesh.istiod.xdsPort),
           },
         ],
       },
@@ -188,7 +174,7 @@ export function buildMeshNetworkPolicies(): NetworkPolicy[] {
         ingress: [
           {
             from: [inNamespace(platform.monitoringNamespace)],
-            ports: [{ protocol: 'TCP', port: mesh.metricsPort }],
+            ports: tcp(mesh.metricsPort),
           },
         ],
       },

@@ -4,7 +4,7 @@
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
 import type { INetworkPolicyIngressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyIngressRule';
-import { portOf, type ServiceName, type ServiceSpec, serviceByName } from './catalog.ts';
+import { callersOf, portOf, type ServiceName, type ServiceSpec, serviceByName } from './catalog.ts';
 import { selectorLabels, serviceLabels, tierLabels } from './labels.ts';
 import { platform } from './platform.ts';
 
@@ -14,7 +14,7 @@ export function inNamespace(name: string) {
   return { namespaceSelector: { matchLabels: { [namespaceLabel]: name } } };
 }
 
-function tcp(...ports: number[]) {
+export function tcp(...ports: number[]) {
   return [...new Set(ports)].sort((a, b) => a - b).map((port) => ({ protocol: 'TCP' as const, port }));
 }
 
@@ -54,14 +54,10 @@ export function buildDnsEgress(): NetworkPolicy {
 }
 
 function ingressRules(spec: ServiceSpec, all: readonly ServiceSpec[]): INetworkPolicyIngressRule[] {
-  const rules: INetworkPolicyIngressRule[] = [];
-  for (const caller of all) {
-    const ports = caller.calls
-      .filter((c) => c.service === spec.name)
-      .map((c) => portOf(spec, c.port).containerPort);
-    if (ports.length > 0)
-      rules.push({ from: [{ podSelector: { matchLabels: selectorLabels(caller) } }], ports: tcp(...ports) });
-  }
+  const rules: INetworkPolicyIngressRule[] = callersOf(spec, all).map(({ caller, ports }) => ({
+    from: [{ podSelector: { matchLabels: selectorLabels(caller) } }],
+    ports: tcp(...ports),
+  }));
   // A public service's way in from the Gateway is the environment's (gateway.ts): it depends on which
   // implementation runs the Gateway there.
   const metrics = spec.ports.find((p) => p.name === 'metrics') ?? portOf(spec, spec.health.port);

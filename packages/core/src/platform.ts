@@ -93,6 +93,11 @@ export const platform = {
   },
 } as const;
 
+/** The namespaces the data stores run in, sorted. */
+export function dataStoreNamespaces(): string[] {
+  return [...new Set(Object.values(platform.dataStores).map((s) => s.namespace))].sort();
+}
+
 export const secretEnvNames: Record<SecretKey, string> = {
   'database-url': 'DATABASE_URL',
   'redis-url': 'REDIS_URL',

@@ -18,6 +18,50 @@ function basename(modulePath: string): string {
 }
 
 /**
+ * A Go program built once per stamp into .tools/bin/NAME: a present binary whose stamp file matches is
+ * reused; otherwise `build(staging)` writes the program to a staging path that is then renamed into place,
+ * so a failed build leaves no binary and no stamp. `failure` is the error (naming the pin and what to check)
+ * when the build fails; `label` says what is built in the log.
+ */
+export function buildStamped(options: {
+  name: string;
+  label: string;
+  /** What is built from where, for the log. */
+  source: string;
+  stamp: string;
+  build: (staging: string) => void;
+  failure: string;
+  log: (line: string) => void;
+}): string {
+  const { name, label, source, stamp, build, failure, log } = options;
+  mkdirSync(binDir, { recursive: true });
+  const target = join(binDir, name);
+  const stampFile = `${target}.version`;
+  if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
+    log(`${label}: present`);
+    return target;
+  }
+  const staging = join(binDir, `.staging-${name}-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  log(`${label}: building ${source}`);
+  const started = Date.now();
+  try {
+    build(staging);
+    renameSync(staging, target);
+  } catch {
+    throw new Error(failure);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  writeFileSync(stampFile, stamp);
+  log(`${label}: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  return target;
+}
+
+/** The environment of every Go build of the tools: no cgo, the installed Go, a writable module cache. */
+export const goBuildEnv = { GOFLAGS: '-modcacherw', GOTOOLCHAIN: 'local', CGO_ENABLED: '0' } as const;
+
+/**
  * `go install module@version` into .tools/bin/NAME, with a stamp naming module@version; a present binary
  * with a matching stamp is reused. `where` names the pin in versions.json for the error message.
  */
@@ -27,45 +71,33 @@ export function goInstall(
   where: string,
   log: (line: string) => void = (line) => console.log(line),
 ): string {
-  mkdirSync(binDir, { recursive: true });
-  const target = join(binDir, name);
-  const stampFile = `${target}.version`;
-  const stamp = binaryStamp(pin);
-  if (existsSync(target) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
-    log(`${name} ${pin.version}: present`);
-    return target;
-  }
-  const staging = join(binDir, `.staging-${name}-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  log(`${name} ${pin.version}: building ${pin.module}@${pin.version}`);
-  const started = Date.now();
-  try {
-    execFileSync('go', ['install', '-trimpath', `${pin.module}@${pin.version}`], {
-      timeout: timeouts.goBuild,
-      killSignal: 'SIGKILL',
-      cwd: binDir,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        GOBIN: staging,
-        GOFLAGS: '-modcacherw',
-        GOTOOLCHAIN: 'local',
-        CGO_ENABLED: '0',
-      },
-    });
-    renameSync(join(staging, basename(pin.module)), target);
-  } catch {
-    throw new Error(
+  return buildStamped({
+    name,
+    label: `${name} ${pin.version}`,
+    source: `${pin.module}@${pin.version}`,
+    stamp: binaryStamp(pin),
+    log,
+    failure:
       `packages/toolchain/versions.json: ${where}: "go install ${pin.module}@${pin.version}" failed; ` +
-        'check that the module version is served by the Go module proxy and builds with the installed Go',
-    );
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  writeFileSync(stampFile, stamp);
-  log(`${name} ${pin.version}: built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
-  return target;
+      'check that the module version is served by the Go module proxy and builds with the installed Go',
+    build: (staging) => {
+      // go install names the program after the module; it lands in a directory of its own, then moves.
+      const gobin = `${staging}.gobin`;
+      mkdirSync(gobin, { recursive: true });
+      try {
+        execFileSync('go', ['install', '-trimpath', `${pin.module}@${pin.version}`], {
+          timeout: timeouts.goBuild,
+          killSignal: 'SIGKILL',
+          cwd: binDir,
+          stdio: 'inherit',
+          env: { ...process.env, ...goBuildEnv, GOBIN: gobin },
+        });
+        renameSync(join(gobin, basename(pin.module)), staging);
+      } finally {
+        rmSync(gobin, { recursive: true, force: true });
+      }
+    },
+  });
 }
 
 export function installTools(): void {
