@@ -1,5 +1,6 @@
 # template-marker: a string containing {{ ... }} is an unrendered Helm/Go template, except in the
-# few fields whose controllers expand templates themselves.
+# few fields whose controllers expand templates themselves (Prometheus alert annotations, Flagger queries,
+# Grafana legends, Argo CD ApplicationSet templates).
 package neurascale.templates
 
 import data.neurascale.lib
@@ -32,6 +33,26 @@ allowed(obj, path) if {
 	obj.kind == "MetricTemplate"
 	group(obj) == "flagger.app"
 	array.slice(path, 0, 2) == ["spec", "query"]
+}
+
+# Grafana: a panel target's legendFormat names series labels ({{service}}) that Grafana fills in. A
+# dashboard's JSON in a ConfigMap may carry markers there and nowhere else.
+allowed(obj, path) if {
+	obj.kind == "ConfigMap"
+	count(path) == 2
+	path[0] == "data"
+	text := obj.data[path[1]]
+	json.is_valid(text)
+	dashboard := json.unmarshal(text)
+	is_array(dashboard.panels)
+	not marker_outside_legend(dashboard)
+}
+
+marker_outside_legend(dashboard) if {
+	walk(dashboard, [path, value])
+	is_string(value)
+	regex.match(`(?s)\{\{.*\}\}`, value)
+	path[count(path) - 1] != "legendFormat"
 }
 
 # Argo CD ApplicationSet: the Application template (and its patch and per-generator overrides) is

@@ -32,6 +32,24 @@ test_template_in_configmap_and_multiline_fails if {
 	found(cm) == {["template-marker", "data.config.yaml"]}
 }
 
+dashboard(legend, title) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "d"}, "data": {"d.json": json.marshal({
+	"title": "Overview",
+	"panels": [{"title": title, "targets": [{"expr": "sum by (service) (up)", "legendFormat": legend}]}],
+})}}
+
+test_grafana_legend_passes if {
+	count(found(dashboard("{{service}}", "Targets"))) == 0
+}
+
+test_grafana_marker_outside_legend_fails if {
+	found(dashboard("{{service}}", "Targets {{ .Values.env }}")) == {["template-marker", "data.d.json"]}
+}
+
+test_json_without_panels_is_not_a_dashboard if {
+	cm := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"x.json": "{\"legendFormat\": \"{{a}}\"}"}}
+	found(cm) == {["template-marker", "data.x.json"]}
+}
+
 test_template_in_metadata_fails if {
 	obj := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "{{ .Release.Name }}-api"}}
 	found(obj) == {["template-marker", "metadata.name"]}

@@ -24,7 +24,9 @@ export function environmentTargets(env: string): Record<string, TargetConfigurat
       dependsOn: ['generate', 'toolchain:install', 'toolchain:schemas'],
       inputs: validateInputs,
       options: {
-        command: `validate-manifests ${generated} --provided ${generated}/cluster-provides.yaml --overrides policies/overrides.json`,
+        command:
+          `validate-manifests ${generated} --provided ${generated}/cluster-provides.yaml ` +
+          `--rule-tests ${generated}/monitoring/rule-tests --overrides policies/overrides.json`,
       },
     },
     'validate-server': {

@@ -2,7 +2,7 @@
 // is one folder, and a seventh service is one catalog entry plus one line per environment. Each result
 // generates, validates with 0 errors, and shows up where the recipe says.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterProvidesFile, environments, generate, repoRoot, subtrees } from '@neurascale/core';
@@ -31,9 +31,10 @@ function editJson(file: string, edit: (value: Record<string, any>) => void): voi
 
 /** An overlay's error findings, resolved against the cluster-provides.yaml generated beside it. */
 const errorsOf = (dir: string) =>
-  validatePaths([dir], { provided: [join(dir, clusterProvidesFile)] }).findings.filter(
-    (f) => f.severity === 'error',
-  );
+  validatePaths([dir], {
+    provided: [join(dir, clusterProvidesFile)],
+    ruleTests: [join(dir, 'monitoring', 'rule-tests')],
+  }).findings.filter((f) => f.severity === 'error');
 
 describe('recipe: add an environment', () => {
   it('a fourth environment is one folder: it generates, validates, and gets its Nx project', () => {
@@ -62,7 +63,8 @@ describe('recipe: add an environment', () => {
         validate: {
           options: {
             command:
-              'validate-manifests generated/overlays/qa --provided generated/overlays/qa/cluster-provides.yaml --overrides policies/overrides.json',
+              'validate-manifests generated/overlays/qa --provided generated/overlays/qa/cluster-provides.yaml ' +
+              '--rule-tests generated/overlays/qa/monitoring/rule-tests --overrides policies/overrides.json',
           },
         },
         'validate-server': { options: { command: 'validate-server generated/overlays/qa' } },
@@ -99,6 +101,7 @@ const seventh = `  {
     dataStores: ['kafka'],
     public: false,
     requests: { timeout: '10s', retries: 1 },
+    telemetry: httpTelemetry('http', [availability(99.5)]),
   },
 `;
 
@@ -146,6 +149,15 @@ describe('recipe: add a service', () => {
           'Service',
         ]),
       );
+      // Observability by being catalogued: its dashboard, and its objective's rules with their tests.
+      const names = docs.map((d) => d.ref.name);
+      expect(names, env).toEqual(
+        expect.arrayContaining([
+          'grafana-dashboard-neural-engine-session-recorder',
+          'neural-engine-slo-session-recorder',
+        ]),
+      );
+      expect(existsSync(join(dir, 'monitoring', 'rule-tests', 'slo-session-recorder.yaml')), env).toBe(true);
     }
   });
 });

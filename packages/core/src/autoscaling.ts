@@ -4,10 +4,22 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import type { IMetricSpec } from 'kubernetes-models/autoscaling/v2/MetricSpec';
 import type { AutoscalingSpec, ServiceSpec } from './catalog.ts';
 import { serviceLabels } from './labels.ts';
+import { podRateMetric } from './observability/adapter.ts';
 import { platform } from './platform.ts';
 
 function utilization(name: 'cpu' | 'memory', averageUtilization: number): IMetricSpec {
   return { type: 'Resource', resource: { name, target: { type: 'Utilization', averageUtilization } } };
+}
+
+/** A per-pod rate from the custom metrics API, which prometheus-adapter serves (observability/adapter.ts). */
+function podRate(counter: string, averageValue: number): IMetricSpec {
+  return {
+    type: 'Pods',
+    pods: {
+      metric: { name: podRateMetric(counter) },
+      target: { type: 'AverageValue', averageValue: String(averageValue) },
+    },
+  };
 }
 
 export function buildAutoscaler(spec: ServiceSpec): HorizontalPodAutoscaler | undefined {
@@ -22,6 +34,7 @@ export function buildAutoscaler(spec: ServiceSpec): HorizontalPodAutoscaler | un
       metrics: [
         utilization('cpu', scaling.cpuUtilization),
         ...(scaling.memoryUtilization ? [utilization('memory', scaling.memoryUtilization)] : []),
+        ...(scaling.podRate ? [podRate(scaling.podRate.counter, scaling.podRate.averageValue)] : []),
       ],
       behavior: {
         scaleUp: {

@@ -31,6 +31,47 @@ export interface AutoscalingSpec {
   maxReplicas: number;
   cpuUtilization: number;
   memoryUtilization?: number;
+  /**
+   * Scale on a per-pod rate of one of the service's declared counters as well: the HPA asks the custom
+   * metrics API for `<counter without _total>_per_second`, which prometheus-adapter serves from a recording
+   * rule (observability/adapter.ts); `averageValue` is the rate one pod should carry.
+   */
+  podRate?: { counter: string; averageValue: number };
+}
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/** A Prometheus metric a service exposes: what every query, dashboard and autoscaler may refer to. */
+export interface MetricSpec {
+  name: string;
+  type: MetricType;
+  help: string;
+  /** The labels the service puts on it (the scrape adds namespace, pod, service, component). */
+  labels: string[];
+  /** Histogram bucket upper bounds, in the metric's unit; a latency objective must name one of them. */
+  buckets?: number[];
+}
+
+/**
+ * A service-level objective: the share of events that must be good over the window. Availability counts
+ * requests answered without a server error (`http_requests_total`); latency counts requests (or work units)
+ * faster than a threshold of a declared histogram.
+ */
+export interface SloSpec {
+  name: 'availability' | 'latency';
+  description: string;
+  objectivePercent: number;
+  window: '28d' | '30d';
+  sli: { kind: 'availability' } | { kind: 'latency'; histogram: string; thresholdSeconds: number };
+}
+
+/** Where a service serves its metrics, what it exposes there and what it promises. */
+export interface TelemetrySpec {
+  /** Name of the port serving `path`. */
+  port: string;
+  path: string;
+  metrics: MetricSpec[];
+  slos: SloSpec[];
 }
 
 export interface PersistenceSpec {
@@ -82,9 +123,44 @@ export interface ServiceSpec {
    * streams) and how many times an idempotent failure (connect failure, reset, 503) is retried.
    */
   requests: { timeout: string; retries: number };
+  telemetry: TelemetrySpec;
 }
 
 const defaultHealth = { live: '/health/live', ready: '/health/ready', port: 'http' } as const;
+
+/** Request duration buckets, in seconds, that every HTTP service's histogram uses. */
+const requestBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What every Neural Engine HTTP service exposes (the shared instrumentation library's metrics). */
+const httpMetrics: MetricSpec[] = [
+  {
+    name: 'http_requests_total',
+    type: 'counter',
+    help: 'HTTP requests served, by method, route template and status code',
+    labels: ['method', 'route', 'status'],
+  },
+  {
+    name: 'http_request_duration_seconds',
+    type: 'histogram',
+    help: 'Time from request received to response written',
+    labels: ['method', 'route'],
+    buckets: requestBuckets,
+  },
+];
+
+function availability(objectivePercent: number): SloSpec {
+  return {
+    name: 'availability',
+    description: `${objectivePercent} % of requests are answered without a server error`,
+    objectivePercent,
+    window: '30d',
+    sli: { kind: 'availability' },
+  };
+}
+
+function httpTelemetry(port: string, slos: SloSpec[], extra: MetricSpec[] = []): TelemetrySpec {
+  return { port, path: '/metrics', metrics: [...httpMetrics, ...extra], slos };
+}
 const tmp: ScratchVolumeSpec = { name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' };
 
 export const services: readonly ServiceSpec[] = [
@@ -112,6 +188,28 @@ export const services: readonly ServiceSpec[] = [
     dataStores: ['postgresql', 'redis', 'kafka'],
     public: false,
     requests: { timeout: '10s', retries: 2 },
+    telemetry: httpTelemetry(
+      'http',
+      [
+        availability(99.9),
+        {
+          name: 'latency',
+          description: '99 % of signal windows are processed within 100 ms',
+          objectivePercent: 99,
+          window: '30d',
+          sli: { kind: 'latency', histogram: 'neural_processing_duration_seconds', thresholdSeconds: 0.1 },
+        },
+      ],
+      [
+        {
+          name: 'neural_processing_duration_seconds',
+          type: 'histogram',
+          help: 'Time to process one window of neural signal, by pipeline stage',
+          labels: ['stage'],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+        },
+      ],
+    ),
   },
   {
     name: 'device-manager',
@@ -142,6 +240,18 @@ export const services: readonly ServiceSpec[] = [
     dataStores: ['postgresql', 'kafka'],
     public: false,
     requests: { timeout: '10s', retries: 2 },
+    telemetry: httpTelemetry(
+      'metrics',
+      [availability(99.5)],
+      [
+        {
+          name: 'devices_connected',
+          type: 'gauge',
+          help: 'BCI devices with an open session, by device type',
+          labels: ['device_type'],
+        },
+      ],
+    ),
   },
   {
     name: 'api-gateway',
@@ -157,7 +267,13 @@ export const services: readonly ServiceSpec[] = [
     configMountPath: '/app/config',
     secretKeys: ['database-url', 'redis-url', 'jwt-secret'],
     resources: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-    autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70, memoryUtilization: 80 },
+    autoscaling: {
+      minReplicas: 2,
+      maxReplicas: 10,
+      cpuUtilization: 70,
+      memoryUtilization: 80,
+      podRate: { counter: 'http_requests_total', averageValue: 1000 },
+    },
     scratch: [tmp],
     gpuCapable: false,
     calls: [
@@ -169,6 +285,16 @@ export const services: readonly ServiceSpec[] = [
     dataStores: ['postgresql', 'redis'],
     public: true,
     requests: { timeout: '15s', retries: 2 },
+    telemetry: httpTelemetry('http', [
+      availability(99.9),
+      {
+        name: 'latency',
+        description: '99 % of API requests are answered within 500 ms',
+        objectivePercent: 99,
+        window: '30d',
+        sli: { kind: 'latency', histogram: 'http_request_duration_seconds', thresholdSeconds: 0.5 },
+      },
+    ]),
   },
   {
     name: 'websocket',
@@ -192,6 +318,18 @@ export const services: readonly ServiceSpec[] = [
     dataStores: ['redis', 'kafka'],
     public: true,
     requests: { timeout: '0s', retries: 0 },
+    telemetry: httpTelemetry(
+      'http',
+      [availability(99.5)],
+      [
+        {
+          name: 'websocket_connections',
+          type: 'gauge',
+          help: 'Open client streams',
+          labels: [],
+        },
+      ],
+    ),
   },
   {
     name: 'ml-pipeline',
@@ -214,6 +352,7 @@ export const services: readonly ServiceSpec[] = [
     dataStores: ['postgresql', 'kafka'],
     public: false,
     requests: { timeout: '60s', retries: 1 },
+    telemetry: httpTelemetry('http', [availability(99)]),
   },
   {
     name: 'mcp-server',
@@ -236,6 +375,7 @@ export const services: readonly ServiceSpec[] = [
     dataStores: [],
     public: true,
     requests: { timeout: '30s', retries: 1 },
+    telemetry: httpTelemetry('http', [availability(99.5)]),
   },
 ];
 

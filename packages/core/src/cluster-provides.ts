@@ -1,14 +1,16 @@
 // What an environment's manifests reference but the cluster provides: the namespaces of the Gateway
 // proxy, monitoring and the data stores its NetworkPolicies admit, the proxy's pods and identity and its
 // GatewayClass, Istio's root namespace, Flagger's load tester and the -primary pods Flagger creates, the
-// secret store its ExternalSecrets read, the GPU runtime its GPU workloads ask for. Written beside the overlay as cluster-provides.yaml
+// secret store its ExternalSecrets read, the GPU runtime its GPU workloads ask for, and the Prometheus metrics
+// its rules, dashboards and autoscalers query (kind PrometheusMetric). Written beside the overlay as cluster-provides.yaml
 // (not a resource of the kustomization, so Argo CD never applies it); the validator resolves references
 // against it (`validate-manifests --provided`), and a reviewer sees every assumption about the cluster.
 import { stringify } from 'yaml';
-import { type ServiceSpec, serviceByName } from './catalog.ts';
+import { type MetricType, type ServiceSpec, serviceByName } from './catalog.ts';
 import { enabledGpuComponents } from './components.ts';
 import type { EnvConfig } from './env-config.ts';
 import { primaryLabels, serviceLabels } from './labels.ts';
+import { declaredMetrics } from './observability/metrics.ts';
 import { dataStoreNamespaces, platform } from './platform.ts';
 
 export const clusterProvidesFile = 'cluster-provides.yaml';
@@ -18,6 +20,7 @@ interface Provided {
   name: string;
   namespace?: string;
   labels?: Record<string, string>;
+  metricType?: MetricType;
   why: string;
 }
 
@@ -103,6 +106,10 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       name: platform.gpu.runtimeClassName,
       why: 'installed by the GPU operator on the GPU node pools',
     });
+  }
+  // The metrics the environment's queries may read: the services' own and the platform exporters'.
+  for (const metric of declaredMetrics(env, catalog)) {
+    provided.push({ kind: 'PrometheusMetric', name: metric.name, metricType: metric.type, why: metric.why });
   }
   return provided;
 }

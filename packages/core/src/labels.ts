@@ -32,6 +32,12 @@ export function serviceLabels(spec: ServiceSpec): Labels {
 export const versionLabel = 'app.kubernetes.io/version';
 
 /**
+ * Marks a headless Service (the per-pod DNS of a StatefulSet): it selects the same pods as the service's
+ * ClusterIP Service, so a ServiceMonitor must leave it out or every pod is scraped twice.
+ */
+export const headlessLabel = 'neurascale.io/headless';
+
+/**
  * Workloads and their pod templates also carry the version they run. Other objects of a service do not:
  * their content does not change with a release, so a version label there would only add diff noise.
  */

@@ -3,7 +3,8 @@
 // authorization that denies by default and allows exactly the edges of the catalog's service graph (the
 // graph the NetworkPolicies come from) by the caller's service-account principal, a DestinationRule
 // (connection pool, outlier detection) and a VirtualService (deadline, retries) per service, a Sidecar that
-// scopes each proxy's egress, and the NetworkPolicies a sidecar itself needs (istiod, metrics).
+// scopes each proxy's egress, the NetworkPolicies a sidecar itself needs (istiod, metrics), and the pod
+// annotations with which the sidecar merges the app's metrics into its own scrape endpoint.
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import { Sidecar } from '@kubernetes-models/istio/networking.istio.io/v1/Sidecar';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
@@ -14,6 +15,7 @@ import { callersOf, type ServiceSpec } from './catalog.ts';
 import { type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { type Labels, selectorLabels, serviceLabels, tierLabels } from './labels.ts';
 import { inNamespace, tcp } from './network-policies.ts';
+import { mergeAnnotations } from './observability/monitors.ts';
 import { dataStoreNamespaces, platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 
@@ -206,10 +208,20 @@ export function meshObjects(catalog: readonly ServiceSpec[]): KubeObject[] {
   ];
 }
 
+/** Where the sidecar agent finds the app's metrics to merge with its own (observability/monitors.ts). */
+function metricsMergePatch(spec: ServiceSpec): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: spec.kind,
+    metadata: { name: spec.name, namespace: ns },
+    spec: { template: { metadata: { annotations: mergeAnnotations(spec) } } },
+  } as KubeObject;
+}
+
 export function buildMeshComponent(catalog: readonly ServiceSpec[]): KustomizeDir {
   return kustomizeDir({
     kind: 'Component',
     objects: new ResourceSet().add(...meshObjects(catalog)).list(),
-    patches: [injectionPatch()],
+    patches: [injectionPatch(), ...catalog.map(metricsMergePatch)],
   });
 }

@@ -60,7 +60,7 @@ function ingressRules(spec: ServiceSpec, all: readonly ServiceSpec[]): INetworkP
   }));
   // A public service's way in from the Gateway is the environment's (gateway.ts): it depends on which
   // implementation runs the Gateway there.
-  const metrics = spec.ports.find((p) => p.name === 'metrics') ?? portOf(spec, spec.health.port);
+  const metrics = portOf(spec, spec.telemetry.port);
   rules.push({ from: [inNamespace(platform.monitoringNamespace)], ports: tcp(metrics.containerPort) });
   return rules;
 }

@@ -15,6 +15,7 @@ import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
 import { gatewayObjects } from './gateway.ts';
 import { type ImageOverride, type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { versionLabel } from './labels.ts';
+import { buildMonitoringDir, monitoringFolder } from './observability/index.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 import { imageName, topologySpread } from './workloads.ts';
@@ -115,6 +116,7 @@ export function platformDirs(
   const dirs = new Map<string, KustomizeDir>([
     ['gateway', kustomizeDir({ objects: new ResourceSet().add(...gatewayObjects(env, catalog)).list() })],
     ['certificates', kustomizeDir({ objects: new ResourceSet().add(...certificateObjects(env)).list() })],
+    [monitoringFolder, buildMonitoringDir(env, catalog)],
   ]);
   if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
   return dirs;

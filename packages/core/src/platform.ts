@@ -65,6 +65,26 @@ export const platform = {
     prometheus: 'http://prometheus-operated.monitoring:9090',
   },
   monitoringNamespace: 'monitoring',
+  /** This repository: alerts link their runbook sections in it, and Argo CD reads the generated tree from it. */
+  repository: { url: 'https://github.com/neurascale/neural-engine-deploy', revision: 'main' },
+  monitoring: {
+    /**
+     * The label the platform's Prometheus (prometheus-operator) selects ServiceMonitors, PodMonitors and
+     * PrometheusRules by; its install sets the same selectors.
+     */
+    selectorLabels: { 'monitoring.neurascale.io/prometheus': 'platform' },
+    scrapeInterval: '30s',
+    ruleInterval: '30s',
+    /** Grafana's dashboard sidecar loads ConfigMaps with this label, into the folder the annotation names. */
+    grafana: {
+      dashboardLabel: { grafana_dashboard: '1' },
+      folderAnnotation: 'grafana_folder',
+      folder: 'Neural Engine',
+      datasource: { type: 'prometheus', uid: 'prometheus' },
+    },
+    /** prometheus-adapter (custom metrics API) reads its rules from this ConfigMap (chart: rules.existing). */
+    adapterConfigMap: 'prometheus-adapter-rules',
+  },
   dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 },
   dataStores: {
     postgresql: {

@@ -2,7 +2,7 @@
 // stable per-pod DNS names.
 import { Service } from 'kubernetes-models/v1/Service';
 import type { ServiceSpec } from './catalog.ts';
-import { selectorLabels, serviceLabels } from './labels.ts';
+import { headlessLabel, selectorLabels, serviceLabels } from './labels.ts';
 import { platform } from './platform.ts';
 
 function ports(spec: ServiceSpec) {
@@ -23,7 +23,11 @@ export function buildServices(spec: ServiceSpec): Service[] {
   });
   if (spec.kind !== 'StatefulSet') return [service];
   const headless = new Service({
-    metadata: { name: `${spec.name}-headless`, namespace: platform.appNamespace, labels },
+    metadata: {
+      name: `${spec.name}-headless`,
+      namespace: platform.appNamespace,
+      labels: { ...labels, [headlessLabel]: 'true' },
+    },
     spec: {
       clusterIP: 'None',
       // Peers must find each other before they are ready (discovery during start-up).

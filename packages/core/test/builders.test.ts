@@ -117,13 +117,18 @@ describe('workloads', () => {
     expect(env).toEqual(expect.arrayContaining(['DEVICE_DISCOVERY_INTERVAL', 'MAX_DEVICES']));
   });
 
-  it('configures the api-gateway HPA from the spec (cpu 70%, memory 80%, slow scale-down)', () => {
+  it('configures the api-gateway HPA from the spec (cpu 70%, memory 80%, 1000 requests/s a pod, slow scale-down)', () => {
     const hpa = find('HorizontalPodAutoscaler', 'api-gateway') as Json;
     expect(
-      hpa.spec.metrics.map((m: Json) => [m.resource.name, m.resource.target.averageUtilization]),
+      hpa.spec.metrics.map((m: Json) =>
+        m.type === 'Resource'
+          ? [m.resource.name, m.resource.target.averageUtilization]
+          : [m.pods.metric.name, m.pods.target.averageValue],
+      ),
     ).toEqual([
       ['cpu', 70],
       ['memory', 80],
+      ['http_requests_per_second', '1000'],
     ]);
     expect(hpa.spec.behavior.scaleDown.stabilizationWindowSeconds).toBe(300);
   });

@@ -289,8 +289,13 @@ describe('switches', () => {
       'canary-api-gateway',
     ]);
     expect(enabledComponents(env({ mesh: false }), services)).not.toContain('mesh');
-    expect([...platformDirs(env({ canary: true })).keys()]).toEqual(['gateway', 'certificates', 'canary']);
-    expect([...platformDirs(env()).keys()]).toEqual(['gateway', 'certificates']);
+    expect([...platformDirs(env({ canary: true })).keys()]).toEqual([
+      'gateway',
+      'certificates',
+      'monitoring',
+      'canary',
+    ]);
+    expect([...platformDirs(env()).keys()]).toEqual(['gateway', 'certificates', 'monitoring']);
   });
 
   it('declares what the cluster must provide for the chosen implementation', () => {

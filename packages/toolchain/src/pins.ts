@@ -24,7 +24,10 @@ export interface ClusterPins {
 }
 
 export interface ToolVersions {
-  binaries: Record<'kustomize' | 'kubeconform' | 'conftest' | 'kube-score' | 'istioctl', GoBinaryPin>;
+  binaries: Record<
+    'kustomize' | 'kubeconform' | 'conftest' | 'kube-score' | 'istioctl' | 'promtool',
+    GoBinaryPin
+  >;
   kubernetes: { module: string; versions: string[] };
   crds: CrdSourcePin[];
   cluster: ClusterPins;
@@ -52,8 +55,15 @@ const versionsSchema = {
     binaries: {
       type: 'object',
       additionalProperties: false,
-      required: ['kustomize', 'kubeconform', 'conftest', 'kube-score', 'istioctl'],
-      properties: { kustomize: pin, kubeconform: pin, conftest: pin, 'kube-score': pin, istioctl: pin },
+      required: ['kustomize', 'kubeconform', 'conftest', 'kube-score', 'istioctl', 'promtool'],
+      properties: {
+        kustomize: pin,
+        kubeconform: pin,
+        conftest: pin,
+        'kube-score': pin,
+        istioctl: pin,
+        promtool: pin,
+      },
     },
     kubernetes: {
       type: 'object',

@@ -7,7 +7,7 @@ import { repoRoot } from '@neurascale/toolchain';
 import { Ajv } from 'ajv';
 import type { Finding, Violation } from './findings.ts';
 
-export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'istio' | 'server' | 'meta';
+export type Engine = 'schema' | 'pss' | 'rego' | 'graph' | 'istio' | 'promtool' | 'server' | 'meta';
 export type ParamValue = number | string | boolean;
 
 export interface Rule {
@@ -40,12 +40,21 @@ export function fixtureProvided(id: string): string[] {
 /** The repository URL a fixture's references into Git name; its checkout is policies/fixtures/<id>/repo. */
 export const fixtureRepositoryURL = 'https://git.example.com/deploy.git';
 
-/** What a rule's fixtures are validated with: their declaration and, when they have one, their repository. */
-export function fixtureOptions(id: string): { provided: string[]; repositories?: Record<string, string> } {
+/**
+ * What a rule's fixtures are validated with: their declaration and, when they have them, their repository
+ * (policies/fixtures/<id>/repo) and their promtool tests (policies/fixtures/<id>/rule-tests/).
+ */
+export function fixtureOptions(id: string): {
+  provided: string[];
+  repositories?: Record<string, string>;
+  ruleTests?: string[];
+} {
   const repo = join(fixturesDir, id, 'repo');
+  const ruleTests = join(fixturesDir, id, 'rule-tests');
   return {
     provided: fixtureProvided(id),
     ...(existsSync(repo) ? { repositories: { [fixtureRepositoryURL]: repo } } : {}),
+    ...(existsSync(ruleTests) ? { ruleTests: [ruleTests] } : {}),
   };
 }
 
@@ -64,7 +73,7 @@ const catalogueSchema = {
         required: ['id', 'engine', 'severity', 'why', 'fix'],
         properties: {
           id: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
-          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'istio', 'server', 'meta'] },
+          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'istio', 'promtool', 'server', 'meta'] },
           severity: { enum: ['error', 'warning'] },
           why: { type: 'string', minLength: 20 },
           fix: { type: 'string', minLength: 10 },

@@ -16,7 +16,7 @@ import { type ValidateOptions, validatePaths } from './validate.ts';
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
                           [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...
                           [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json] [--namespace NS]
-                          [--repository URL=DIR]...`;
+                          [--repository URL=DIR]... [--rule-tests DIR]...`;
 
 function parseCli(argv: string[]) {
   return parseArgs({
@@ -31,6 +31,7 @@ function parseCli(argv: string[]) {
       overrides: { type: 'string' },
       namespace: { type: 'string' },
       repository: { type: 'string', multiple: true },
+      'rule-tests': { type: 'string', multiple: true },
       help: { type: 'boolean' },
     },
   });
@@ -72,6 +73,9 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
       problems.push(`--repository ${r}: ${r.slice(at + 1)} does not exist`);
     else repositories[r.slice(0, at)] = r.slice(at + 1);
   }
+  for (const dir of values['rule-tests'] ?? []) {
+    if (!existsSync(dir)) problems.push(`--rule-tests ${dir} does not exist`);
+  }
   const level = values['pss-level'] as PssLevel | undefined;
   if (level && !pssLevels.includes(level))
     problems.push(`--pss-level must be one of ${pssLevels.join(', ')}`);
@@ -102,6 +106,7 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     ...(overrides ? { overrides } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(Object.keys(repositories).length > 0 ? { repositories } : {}),
+    ...(values['rule-tests'] ? { ruleTests: values['rule-tests'] } : {}),
   };
   try {
     // A missing or stale pinned tool is found before any work, with the command that fixes it.

@@ -33,7 +33,7 @@ interface ConftestResult {
 const identityKeys = ['apiVersion', 'kind', 'namespace', 'name'] as const;
 
 function run(args: string[], input?: string) {
-  return runTool('conftest', args, input);
+  return runTool('conftest', args, { input });
 }
 
 function objectRef(value: unknown, where: string): ObjectRef {

@@ -13,6 +13,7 @@ import { istioAnalyze, wantsIstioAnalysis } from './istio-analyzer.ts';
 import { kubeconform } from './kubeconform.ts';
 import { applySeverity, type RuleSettings } from './overrides.ts';
 import { checkPodSecurity, effectivePssVersion, type PssLevel } from './pod-security.ts';
+import { isPrometheusRule, promtool } from './promtool.ts';
 import { loadProvided } from './provided.ts';
 
 export interface EngineOptions {
@@ -27,6 +28,8 @@ export interface EngineOptions {
   settings?: RuleSettings;
   /** Local checkouts of Git repositories by URL, for references into them (Argo CD source paths). */
   repositories?: Record<string, string>;
+  /** Directories of promtool unit tests of the set's PrometheusRules (see promtool.ts). */
+  ruleTests?: string[];
   schemaRoot?: string;
 }
 
@@ -202,6 +205,11 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
     'rego',
     provided.length > 0 ? `graph (${provided.length} provided by the cluster)` : 'graph',
     ...(wantsIstioAnalysis(docs) ? ['istioctl analyze'] : []),
+    ...(docs.some(isPrometheusRule)
+      ? [
+          `promtool check${options.ruleTests?.length ? ` and test (${options.ruleTests.length} test dir)` : ''}`,
+        ]
+      : []),
   ];
   const graph = new ManifestGraph(docs, provided, options.repositories);
   const findings = [
@@ -212,6 +220,7 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
       finding(v.doc, v.rule, v.message, v.field),
     ),
     ...istioAnalyze(docs).map((v) => finding(v.doc, v.rule, v.message, undefined, v.code)),
+    ...promtool(docs, options.ruleTests).map((v) => finding(v.doc, v.rule, v.message, v.field)),
   ].map((f) => applySeverity(f, options.settings));
   return { ...applySuppressions(docs, findings), engines };
 }

@@ -15,6 +15,7 @@ const engines: Record<Engine, string> = {
   rego: 'Policies (Rego, run by conftest)',
   graph: 'Cross-resource rules (manifest graph)',
   istio: "Istio's configuration analyzer (istioctl analyze, offline)",
+  promtool: "Prometheus's rule tools (promtool check rules, and promtool test rules with --rule-tests)",
   server: 'Server-side dry-run on a real kube-apiserver (the validate-server targets)',
   meta: 'Input and suppressions',
 };
@@ -24,6 +25,7 @@ const engineCode: Record<Exclude<Engine, 'rego' | 'graph'>, string> = {
   schema: 'packages/validation/src/kubeconform.ts',
   pss: 'packages/validation/src/pod-security.ts',
   istio: 'packages/validation/src/istio-analyzer.ts',
+  promtool: 'packages/validation/src/promtool.ts',
   server: 'packages/validation/src/server.ts',
   meta: 'packages/validation/src/inputs.ts, packages/validation/src/engine.ts',
 };

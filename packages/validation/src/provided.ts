@@ -16,6 +16,10 @@
 //       name: bootstrap-token
 //       keys: [token]          # ConfigMaps and Secrets: the keys it will hold (absent: any key)
 //       why: written by the install Job's init container.
+//     - kind: PrometheusMetric   # a metric the set's PromQL may read (rules, dashboards, adapter, Flagger)
+//       name: http_requests_total
+//       metricType: counter      # counter, gauge, histogram (its _bucket, _sum, _count) or summary
+//       why: exposed by every HTTP service on /metrics.
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
@@ -31,8 +35,12 @@ export interface Provided {
   apiVersion?: string;
   labels?: Record<string, string>;
   keys?: string[];
+  metricType?: 'counter' | 'gauge' | 'histogram' | 'summary';
   why: string;
 }
+
+/** Not an object of the cluster: a Prometheus metric the set's queries may read (no namespace). */
+export const metricKind = 'PrometheusMetric';
 
 const schema = {
   type: 'object',
@@ -54,6 +62,7 @@ const schema = {
           apiVersion: { type: 'string', minLength: 1 },
           labels: { type: 'object', additionalProperties: { type: 'string' } },
           keys: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+          metricType: { enum: ['counter', 'gauge', 'histogram', 'summary'] },
           why: { type: 'string', minLength: 10 },
         },
       },
@@ -84,7 +93,7 @@ export function providedDocs(data: unknown, file: string): Doc[] {
     });
     throw new Error(
       `${file}: invalid ClusterProvides declaration:\n  ${problems.join('\n  ')}\n` +
-        `  fix: each entry of provides has kind, name and why (at least 10 characters), and optionally namespace, apiVersion, labels and keys`,
+        `  fix: each entry of provides has kind, name and why (at least 10 characters), and optionally namespace, apiVersion, labels, keys and (for a PrometheusMetric) metricType`,
     );
   }
   const seen = new Set<string>();
@@ -93,7 +102,22 @@ export function providedDocs(data: unknown, file: string): Doc[] {
     if (clusterScopedKinds.has(p.kind) && p.namespace !== undefined) {
       throw new Error(`${at}/namespace: ${p.kind} is cluster-scoped; fix: remove the namespace`);
     }
-    if (!clusterScopedKinds.has(p.kind) && p.namespace === undefined && p.kind !== 'Namespace') {
+    if ((p.kind === metricKind) !== (p.metricType !== undefined)) {
+      throw new Error(
+        p.kind === metricKind
+          ? `${at}/metricType: PrometheusMetric ${p.name} needs its metricType; fix: add counter, gauge, histogram or summary`
+          : `${at}/metricType: only a PrometheusMetric has a metricType; fix: remove it from ${p.kind} ${p.name}`,
+      );
+    }
+    if (p.kind === metricKind && p.namespace !== undefined) {
+      throw new Error(`${at}/namespace: a PrometheusMetric has no namespace; fix: remove the namespace`);
+    }
+    if (
+      !clusterScopedKinds.has(p.kind) &&
+      p.namespace === undefined &&
+      p.kind !== 'Namespace' &&
+      p.kind !== metricKind
+    ) {
       throw new Error(
         `${at}/namespace: ${p.kind} ${p.name} is namespaced; fix: add the namespace it lives in`,
       );
@@ -114,6 +138,7 @@ export function providedDocs(data: unknown, file: string): Doc[] {
     if (p.apiVersion !== undefined) object.apiVersion = p.apiVersion;
     // Keys become data, so a key lookup reads a provided ConfigMap or Secret like one in the set.
     if (p.keys !== undefined) object.data = Object.fromEntries(p.keys.map((k) => [k, '']));
+    if (p.metricType !== undefined) object.metricType = p.metricType;
     return {
       source: `${file} (provides[${i}]: ${p.why})`,
       object,

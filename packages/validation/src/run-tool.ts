@@ -24,9 +24,9 @@ const dieWithParent: string[] = (() => {
 export function runTool(
   name: BinaryName,
   args: string[],
-  input?: string,
-  timeoutMs: number = timeouts.tool,
+  options: { input?: string; timeoutMs?: number; cwd?: string } = {},
 ): SpawnSyncReturns<string> {
+  const { input, timeoutMs = timeouts.tool, cwd } = options;
   if (!existsSync(binaryPath(name))) {
     throw new ToolError(`${name} is not built (${binaryPath(name)}): run \`npx install-tools\``);
   }
@@ -37,6 +37,7 @@ export function runTool(
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
     ...(input === undefined ? {} : { input }),
+    ...(cwd === undefined ? {} : { cwd }),
   });
   const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ETIMEDOUT') {

@@ -417,7 +417,7 @@ describe('a failed run', () => {
   });
 
   it('stops a tool that does not finish in time and says so', () => {
-    expect(() => runTool('kustomize', ['build', target()], undefined, 1)).toThrow(
+    expect(() => runTool('kustomize', ['build', target()], { timeoutMs: 1 })).toThrow(
       /kustomize build did not finish within 0\.001s and was stopped/,
     );
   });

@@ -86,6 +86,26 @@ describe('a ClusterProvides declaration', () => {
       '/provides/0/keys: only a ConfigMap or a Secret has keys; fix: remove keys from ServiceAccount x',
     ],
     [
+      'a metric without its type',
+      declaration([{ kind: 'PrometheusMetric', name: 'up', why }]),
+      '/provides/0/metricType: PrometheusMetric up needs its metricType',
+    ],
+    [
+      'a type on something that is not a metric',
+      declaration([{ kind: 'RuntimeClass', name: 'x', metricType: 'gauge', why }]),
+      '/provides/0/metricType: only a PrometheusMetric has a metricType',
+    ],
+    [
+      'a metric in a namespace',
+      declaration([{ kind: 'PrometheusMetric', name: 'up', namespace: 'a', metricType: 'gauge', why }]),
+      '/provides/0/namespace: a PrometheusMetric has no namespace',
+    ],
+    [
+      'an unknown metric type',
+      declaration([{ kind: 'PrometheusMetric', name: 'up', metricType: 'timer', why }]),
+      '/provides/0/metricType: must be equal to one of the allowed values',
+    ],
+    [
       'the same object twice',
       declaration([
         { kind: 'RuntimeClass', name: 'x', why },

@@ -13,6 +13,7 @@ import { duplicateIdentity } from './duplicate-identity.ts';
 import { envDuplicate } from './env-duplicate.ts';
 import { gatewayCertificateMissing } from './gateway-certificate-missing.ts';
 import { hostNamespace } from './host-namespace.ts';
+import { hpaMetricUnserved } from './hpa-metric-unserved.ts';
 import { hpaVpaConflict } from './hpa-vpa-conflict.ts';
 import { jobTtlMissing } from './job-ttl-missing.ts';
 import { mtlsNotStrict } from './mtls-not-strict.ts';
@@ -23,6 +24,8 @@ import { podmonitorNoTarget } from './podmonitor-no-target.ts';
 import { priorityClassMissing } from './priority-class-missing.ts';
 import { privilegedPort } from './privileged-port.ts';
 import { probesIdentical } from './probes-identical.ts';
+import { promqlInvalid } from './promql-invalid.ts';
+import { promqlMetricUndeclared } from './promql-metric-undeclared.ts';
 import { rbacWildcard } from './rbac-wildcard.ts';
 import { readinessProbeMissing } from './readiness-probe-missing.ts';
 import { readonlyRootFsMissing } from './readonly-root-fs-missing.ts';
@@ -52,6 +55,9 @@ export const graphRules: readonly GraphRule[] = [
   scaleTargetMissing,
   pdbMinAvailableBlocks,
   hpaVpaConflict,
+  hpaMetricUnserved,
+  promqlInvalid,
+  promqlMetricUndeclared,
   configReferenceMissing,
   configKeyMissing,
   serviceAccountMissing,
