@@ -40,9 +40,21 @@ export interface TrafficConfig {
   certificates: CertificatesConfig;
 }
 
+/** Where Loki keeps an environment's logs: the pod's own volume (one replica) or a GCS bucket. */
+export type LogStorage =
+  | { type: 'filesystem' }
+  /** `serviceAccount`: the Google service account Loki acts as (Workload Identity), with access to the bucket. */
+  | { type: 'gcs'; bucket: string; serviceAccount: string };
+
+/** What the environment's monitoring keeps, and for how long. */
+export interface ObservabilityConfig {
+  logs: { retentionDays: number; storage: LogStorage };
+}
+
 export interface EnvConfig {
   environment: Environment;
   traffic: TrafficConfig;
+  observability: ObservabilityConfig;
   logLevel: (typeof logLevels)[number];
   /** `required`: pods of one service must spread over zones (multi-zone clusters only). */
   zoneSpread: 'preferred' | 'required';
@@ -95,6 +107,49 @@ const hostname = {
   type: 'string',
   pattern: '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$',
   description: 'a fully qualified DNS name such as api.example.com (no wildcard, no port)',
+};
+
+const observabilitySchema = {
+  type: 'object',
+  description: 'what the monitoring keeps, and for how long',
+  additionalProperties: false,
+  required: ['logs'],
+  properties: {
+    logs: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['retentionDays', 'storage'],
+      properties: {
+        retentionDays: { ...bounded(1, 400), description: 'days Loki keeps the logs before deleting them' },
+        storage: {
+          type: 'object',
+          description: "where Loki stores the logs: the pod's volume (one replica) or a GCS bucket",
+          required: ['type'],
+          oneOf: [
+            { additionalProperties: false, properties: { type: { const: 'filesystem' } } },
+            {
+              additionalProperties: false,
+              required: ['type', 'bucket', 'serviceAccount'],
+              properties: {
+                type: { const: 'gcs' },
+                bucket: {
+                  type: 'string',
+                  pattern: '^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$',
+                  description: 'a GCS bucket name in the environment project',
+                },
+                serviceAccount: {
+                  type: 'string',
+                  pattern:
+                    '^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com$',
+                  description: 'the Google service account Loki acts as through Workload Identity',
+                },
+              },
+            },
+          ],
+        },
+      },
+    },
+  },
 };
 
 const trafficSchema = {
@@ -185,7 +240,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
     title: 'NeuraScale environment config (overlays/<env>/env.json)',
     type: 'object',
     additionalProperties: false,
-    required: ['environment', 'logLevel', 'zoneSpread', 'traffic', 'services'],
+    required: ['environment', 'logLevel', 'zoneSpread', 'traffic', 'observability', 'services'],
     properties: {
       $schema: { type: 'string', description: 'this schema, for editors: "../env.schema.json"' },
       environment: {
@@ -195,6 +250,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       },
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
       traffic: trafficSchema,
+      observability: observabilitySchema,
       zoneSpread: {
         enum: ['preferred', 'required'],
         description: 'required: pods of one service must spread over zones (multi-zone clusters only)',

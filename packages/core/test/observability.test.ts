@@ -14,6 +14,14 @@ import { adapterRules, podRateMetric } from '../src/observability/adapter.ts';
 import { appAlerts, isAlert, platformAlerts } from '../src/observability/alerts.ts';
 import { buildDashboardConfigMaps, dashboards } from '../src/observability/dashboards.ts';
 import { monitoringObjects, prometheusRules, ruleTestFiles } from '../src/observability/index.ts';
+import {
+  type AlloyBlock,
+  alloyPipeline,
+  alloyValues,
+  buildAlloyConfig,
+  lokiValues,
+  renderAlloy,
+} from '../src/observability/logging.ts';
 import { declaredMetrics } from '../src/observability/metrics.ts';
 import { expand } from '../src/observability/rule-tests.ts';
 import { burnFactor, records, sliErrorExpr, sloGroups } from '../src/observability/rules.ts';
@@ -269,5 +277,56 @@ describe('dashboards', () => {
       expect(cm.metadata.labels.grafana_dashboard).toBe('1');
       expect(Object.keys(cm.data)).toHaveLength(1);
     }
+  });
+});
+
+describe('logs', () => {
+  it('keeps each environment its retention, on its storage', () => {
+    const retention = (name: string) => lokiValues(env(name)).loki.limits_config.retention_period;
+    expect([retention('dev'), retention('staging'), retention('production')]).toEqual([
+      '168h',
+      '336h',
+      '720h',
+    ]);
+    expect(lokiValues(env('dev')).deploymentMode).toBe('SingleBinary');
+    const prod = lokiValues(env('production'));
+    expect(prod.loki.storage.bucketNames?.chunks).toBe('neurascale-production-logs');
+    expect(prod.serviceAccount?.annotations['iam.gke.io/gcp-service-account']).toMatch(
+      /@neurascale-production\./,
+    );
+  });
+
+  it('the Alloy chart reads the generated pipeline, which labels logs as the metrics are labelled', () => {
+    const values = alloyValues(env('staging'));
+    const config = plain(buildAlloyConfig());
+    expect(config.metadata.name).toBe(values.alloy.configMap.name);
+    const text: string = config.data[values.alloy.configMap.key];
+    expect(text).toContain('names = ["neural-engine", "neural-data"]');
+    const [pod] = monitoringObjects(withMesh(true), services)
+      .map(plain)
+      .filter((o) => o.kind === 'PodMonitor');
+    const service = pod.spec.podMetricsEndpoints[0].relabelings.find(
+      (r: Json) => r.targetLabel === 'service',
+    );
+    expect(text).toContain(`regex = ${JSON.stringify(service.regex)}\n    target_label = "service"`);
+    expect(text).toMatch(
+      /stage\.json \{\n\s+expressions = \{ level = "level", ts = "ts", trace_id = "trace_id" \}/,
+    );
+  });
+
+  it('refuses a pipeline that refers to a component it does not define', () => {
+    const [discovery] = alloyPipeline();
+    expect(() =>
+      renderAlloy([
+        discovery as AlloyBlock,
+        {
+          name: 'loki.source.kubernetes',
+          label: 'pods',
+          attributes: [['targets', { ref: 'discovery.relabel.pods.output' }]],
+        },
+      ]),
+    ).toThrow(
+      /refers to discovery\.relabel\.pods\.output, but no component discovery\.relabel\.pods is defined/,
+    );
   });
 });

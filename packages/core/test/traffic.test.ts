@@ -31,6 +31,7 @@ function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
       },
       ...traffic,
     },
+    observability: { logs: { retentionDays: 7, storage: { type: 'filesystem' } } },
     services: Object.fromEntries(services.map((s) => [s.name, { tag: '1.0.0' }])) as EnvConfig['services'],
   };
 }

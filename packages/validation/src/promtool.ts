@@ -32,9 +32,19 @@ export function isPrometheusRule(doc: Doc): boolean {
   return doc.ref.kind === 'PrometheusRule' && groupOf(doc.ref.apiVersion) === 'monitoring.coreos.com';
 }
 
-/** Where promtool reads a PrometheusRule's groups, relative to the test directory. */
-export function ruleFileOf(doc: Doc): string {
-  return `${doc.ref.namespace ?? '_cluster'}/${doc.ref.name}.yaml`;
+const dnsName = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/**
+ * Where promtool reads a PrometheusRule's groups, relative to the test directory. A name that is no valid
+ * object name (the schema engine reports it) is never a path: such an object is checked at a numbered file.
+ */
+export function ruleFileOf(doc: Doc, index = 0): string {
+  const namespace = doc.ref.namespace ?? '_cluster';
+  const name = doc.ref.name ?? '';
+  const safe = (s: string) => s.length <= 253 && dnsName.test(s) && !s.includes('..');
+  return safe(name) && (namespace === '_cluster' || safe(namespace))
+    ? `${namespace}/${name}.yaml`
+    : `_unnamed/${index}.yaml`;
 }
 
 /** The alert names a PrometheusRule defines, with the field each is at. */
@@ -50,8 +60,8 @@ function alertsOf(doc: Doc): { name: string; field: string }[] {
 
 function layOut(dir: string, rules: Doc[]): Map<string, Doc> {
   const byFile = new Map<string, Doc>();
-  for (const doc of rules) {
-    const file = ruleFileOf(doc);
+  for (const [index, doc] of rules.entries()) {
+    const file = ruleFileOf(doc, index);
     if (byFile.has(file)) continue; // a duplicate identity: the graph rules report it
     byFile.set(file, doc);
     mkdirSync(join(dir, dirname(file)), { recursive: true });
@@ -61,12 +71,10 @@ function layOut(dir: string, rules: Doc[]): Map<string, Doc> {
 }
 
 /** promtool's own words about a rule file, with our temporary path turned into the object it came from. */
-function tidy(text: string, dir: string, doc: Doc): string {
+function tidy(text: string, dir: string, file: string, doc: Doc): string {
   return text
     .split('\n')
-    .map((line) =>
-      line.replaceAll(`${dir}/`, '').replaceAll(ruleFileOf(doc), `PrometheusRule ${doc.ref.name}`).trim(),
-    )
+    .map((line) => line.replaceAll(`${dir}/`, '').replaceAll(file, `PrometheusRule ${doc.ref.name}`).trim())
     .filter((line) => line !== '' && line !== 'FAILED:')
     .join('; ');
 }
@@ -83,7 +91,7 @@ function checkFile(dir: string, file: string, doc: Doc): PromtoolViolation[] {
       doc,
       rule: 'prometheus-rule-invalid',
       field: 'spec.groups',
-      message: tidy(`${result.stderr}\n${result.stdout.replace(/^Checking .*$/m, '')}`, dir, doc),
+      message: tidy(`${result.stderr}\n${result.stdout.replace(/^Checking .*$/m, '')}`, dir, file, doc),
     },
   ];
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDocuments } from '../src/inputs.ts';
-import { failuresOf, promtool } from '../src/promtool.ts';
+import { failuresOf, promtool, ruleFileOf } from '../src/promtool.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -107,5 +107,24 @@ describe('promtool engine', () => {
 
   it('does nothing without PrometheusRules', () => {
     expect(promtool([], ['/nonexistent'])).toEqual([]);
+  });
+});
+
+describe('rule file layout', () => {
+  it('never turns a name that is no object name into a path', () => {
+    const named = (name: string, namespace?: string) =>
+      ruleFileOf(
+        {
+          source: 's',
+          object: {},
+          ref: { kind: 'PrometheusRule', name, ...(namespace ? { namespace } : {}) },
+        },
+        7,
+      );
+    expect(named('app-rules', 'monitoring')).toBe('monitoring/app-rules.yaml');
+    expect(named('cluster-wide')).toBe('_cluster/cluster-wide.yaml');
+    for (const bad of ['../../etc/passwd', 'a/b', '\u0000x', '', 'A'])
+      expect(named(bad, 'monitoring')).toBe('_unnamed/7.yaml');
+    expect(named('ok', '../x')).toBe('_unnamed/7.yaml');
   });
 });

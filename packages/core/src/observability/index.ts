@@ -1,7 +1,7 @@
 // An environment's observability folder (`overlays/<env>/monitoring/`): what Prometheus scrapes, the rules
-// it evaluates, the dashboards Grafana loads, the custom-metrics adapter's rules, and beside them (not
-// resources) the promtool tests of the rules. Everything is derived from the catalog's telemetry and the
-// environment's config.
+// it evaluates, the dashboards Grafana loads, the custom-metrics adapter's rules, the log pipeline's Alloy
+// configuration, and beside them (not resources) the promtool tests of the rules and the values of the Loki
+// and Alloy charts. Everything is derived from the catalog's telemetry and the environment's config.
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { ServiceSpec } from '../catalog.ts';
 import type { EnvConfig } from '../env-config.ts';
@@ -12,6 +12,7 @@ import { type KubeObject, ResourceSet } from '../resource-set.ts';
 import { buildAdapterConfig } from './adapter.ts';
 import { type AlertRule, appAlerts, platformAlerts, type RuleGroup } from './alerts.ts';
 import { buildDashboardConfigMaps } from './dashboards.ts';
+import { buildAlloyConfig, chartValues } from './logging.ts';
 import { buildMeshPodMonitor, buildServiceMonitor } from './monitors.ts';
 import { alertTests, recordingTests, renderRuleTests, sloTests } from './rule-tests.ts';
 import { autoscalingRecordingGroup, serviceRecordingGroup, sloGroups } from './rules.ts';
@@ -96,12 +97,13 @@ export function monitoringObjects(env: EnvConfig, catalog: readonly ServiceSpec[
     ...allRules(prometheusRules(catalog)),
     buildAdapterConfig(catalog),
     ...buildDashboardConfigMaps(catalog),
+    buildAlloyConfig(),
   ];
 }
 
 export function buildMonitoringDir(env: EnvConfig, catalog: readonly ServiceSpec[]): KustomizeDir {
   return kustomizeDir({
     objects: new ResourceSet().add(...monitoringObjects(env, catalog)).list(),
-    dataFiles: ruleTestFiles(catalog),
+    dataFiles: new Map([...ruleTestFiles(catalog), ...chartValues(env)]),
   });
 }
