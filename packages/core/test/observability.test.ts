@@ -27,7 +27,6 @@ import { expand } from '../src/observability/rule-tests.ts';
 import { burnFactor, records, sliErrorExpr, sloGroups } from '../src/observability/rules.ts';
 import { buildServices } from '../src/services.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: the tests read generated objects as plain JSON
 type Json = any;
 const plain = (o: unknown): Json => JSON.parse(JSON.stringify(o));
 const env = (name: string) =>
