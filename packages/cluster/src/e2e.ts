@@ -13,7 +13,7 @@ import { binaryPath, loadCrdSource, readToolVersions, repoRoot, timeouts } from 
 import { controlPlaneBinary, type KubectlResult } from '@neurascale/toolchain/controlplane';
 import { crdsFor, parseDocuments, waitUntilServed } from '@neurascale/validation';
 import { parseAllDocuments, stringify } from 'yaml';
-import { importImages, serviceImageEntries } from './images.ts';
+import { importImages, serviceImageEntries, traefikImageEntry } from './images.ts';
 import { arr, type Json, obj } from './json.ts';
 import { clusterImages, paths } from './paths.ts';
 import { listenerSecretObjects, traefikGateways, traefikInstall } from './traefik.ts';
@@ -705,13 +705,20 @@ export async function rollOut(
 export async function deploy(
   kubectl: Kubectl,
   docs: Json[],
-  tools: { images: string; double: string },
+  tools: { images: string; double: string; traefik: string },
   label: string,
 ): Promise<{ docs: Json[]; secondsToReady: number }> {
   const started = Date.now();
-  await importImages(serviceImageEntries(imagesOf(docs), tools.double), { images: tools.images, label });
+  const traefik = traefikGateways(docs).length > 0;
+  await importImages(
+    [
+      ...serviceImageEntries(imagesOf(docs), tools.double),
+      ...(traefik ? [traefikImageEntry(tools.traefik)] : []),
+    ],
+    { images: tools.images, label },
+  );
   const parsed = parseDocuments(docs.map((d) => `---\n${stringify(d)}`).join(''), `${label}.yaml`).docs;
-  const crds = withGatewayApi(crdsFor(parsed) as Json[], traefikGateways(docs).length > 0);
+  const crds = withGatewayApi(crdsFor(parsed) as Json[], traefik);
   await apply(kubectl, crds, 'CustomResourceDefinitions');
   await waitUntilServed(
     { kubectl: (args: string[], o: { input?: string } = {}) => kubectl(args, o.input) } as never,

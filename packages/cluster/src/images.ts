@@ -24,6 +24,8 @@ export interface DoubleSpec {
   calls: { name: string; url: string }[];
   stores: { name: string; env?: string; configKey?: string }[];
   shutdownSeconds: number;
+  /** The catalog's declared metrics, which the double serves on its metrics port. */
+  metrics?: ServiceSpec['telemetry']['metrics'];
 }
 
 export function serviceDns(service: string, namespace: string = platform.appNamespace): string {
@@ -60,7 +62,7 @@ export function doubleSpec(spec: ServiceSpec, version: string): DoubleSpec {
     live: spec.health.live,
     ready: spec.health.ready,
     healthPort: spec.health.port,
-    metricsPort: spec.ports.some((p) => p.name === 'metrics') ? 'metrics' : spec.health.port,
+    metricsPort: spec.telemetry.port,
     config: `${spec.configMountPath}/application.yaml`,
     secretEnv: spec.secretKeys.map((k) => secretEnvNames[k]),
     calls: spec.calls.map((c) => {
@@ -74,6 +76,7 @@ export function doubleSpec(spec: ServiceSpec, version: string): DoubleSpec {
     }),
     stores: spec.dataStores.map((store) => storeAddress(store)),
     shutdownSeconds: spec.shutdownSeconds,
+    metrics: spec.telemetry.metrics,
   };
 }
 
@@ -106,11 +109,7 @@ interface ImageEntry {
 
 const doubleFile = (binary: string): ImageFile => ({ src: binary, dst: 'double/double', mode: 0o755 });
 
-export function clusterImageEntries(binaries: {
-  double: string;
-  coredns: string;
-  traefik: string;
-}): ImageEntry[] {
+export function clusterImageEntries(binaries: { double: string; coredns: string }): ImageEntry[] {
   return [
     {
       refs: [clusterImages.pause],
@@ -160,14 +159,29 @@ export function clusterImageEntries(binaries: {
       user: '65532',
       env: [],
     },
-    {
-      refs: [clusterImages.traefik],
-      files: [{ src: binaries.traefik, dst: 'traefik', mode: 0o755 }],
-      entrypoint: ['/traefik'],
-      user: '65532',
-      env: [],
-    },
   ];
+}
+
+/** Traefik, imported when an environment's Gateway runs on it (not at every cluster start: 178 MB). */
+export function traefikImageEntry(binary: string): ImageEntry {
+  return {
+    refs: [clusterImages.traefik],
+    files: [{ src: binary, dst: 'traefik', mode: 0o755 }],
+    entrypoint: ['/traefik'],
+    user: '65532',
+    env: [],
+  };
+}
+
+/** Prometheus, imported by the suite's metrics step only (not at every cluster start). */
+export function prometheusImageEntry(binary: string): ImageEntry {
+  return {
+    refs: [clusterImages.prometheus],
+    files: [{ src: binary, dst: 'prometheus', mode: 0o755 }],
+    entrypoint: ['/prometheus'],
+    user: '65534',
+    env: [],
+  };
 }
 
 export function serviceImageEntries(refs: string[], double: string): ImageEntry[] {

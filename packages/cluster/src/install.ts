@@ -55,8 +55,11 @@ export function ensureDebianPackages(log: (line: string) => void): void {
   }
 }
 
-/** kube-router and CoreDNS, built like the validation tools. */
-export function ensureGoBinary(name: 'kube-router' | 'coredns', log: (line: string) => void): string {
+/** kube-router, CoreDNS and Prometheus, built like the validation tools. */
+export function ensureGoBinary(
+  name: 'kube-router' | 'coredns' | 'prometheus',
+  log: (line: string) => void,
+): string {
   return goInstall(name, readToolVersions().cluster.binaries[name], `cluster.binaries.${name}`, log);
 }
 
@@ -104,6 +107,7 @@ export interface Installed {
   kubeRouter: string;
   coredns: string;
   traefik: string;
+  prometheus: string;
   cniBinDir: string;
 }
 
@@ -121,6 +125,7 @@ export function installCluster(log: (line: string) => void): Installed {
     kubeRouter: ensureGoBinary('kube-router', log),
     coredns: ensureGoBinary('coredns', log),
     traefik: ensureTraefik(log),
+    prometheus: ensureGoBinary('prometheus', log),
     cniBinDir,
   };
 }

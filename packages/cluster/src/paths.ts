@@ -47,6 +47,7 @@ export const clusterImages = {
   pause: 'localhost/neurascale-e2e/pause:1',
   coredns: 'localhost/neurascale-e2e/coredns:1',
   traefik: 'localhost/neurascale-e2e/traefik:1',
+  prometheus: 'localhost/neurascale-e2e/prometheus:1',
   store: 'localhost/neurascale-e2e/store:1',
   client: 'localhost/neurascale-e2e/client:1',
 } as const;

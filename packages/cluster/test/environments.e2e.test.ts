@@ -32,9 +32,10 @@ import {
   unsettled,
   waitUntil,
 } from '../src/e2e.ts';
-import { serviceDns } from '../src/images.ts';
+import { importImages, prometheusImageEntry, serviceDns } from '../src/images.ts';
 import { type ClusterState, down, up } from '../src/lifecycle.ts';
 import { nodeName } from '../src/paths.ts';
+import { prometheusName, prometheusObjects, prometheusPort } from '../src/prometheus.ts';
 import { gatewayRequest } from '../src/traefik.ts';
 
 const log = (line: string) => console.log(line);
@@ -56,6 +57,7 @@ interface Report {
   edges?: { allowed: number; refused: number; outsideRefused: number; dns: number; seconds: number };
   steps: Record<string, { sent: number; failed: number; note?: string }>;
   northSouth?: string;
+  metrics?: string;
 }
 const reports: Report[] = [];
 
@@ -72,6 +74,7 @@ afterAll(() => {
       );
     }
     if (r.northSouth) console.log(`    north-south: ${r.northSouth}`);
+    if (r.metrics) console.log(`    metrics: ${r.metrics}`);
     for (const [step, s] of Object.entries(r.steps)) {
       console.log(`    ${step}: ${s.sent} requests sent, ${s.failed} failed${s.note ? ` (${s.note})` : ''}`);
     }
@@ -134,7 +137,7 @@ describe.each(envs)('environment %s', (env) => {
   let kubectl: Kubectl;
   let cacheDir: string;
   let revision1: Json[];
-  let tools: { images: string; double: string };
+  let tools: { images: string; double: string; traefik: string; prometheus: string };
 
   /** What the node offers to pods, as scaleToNode reads it. */
   const allocatable = async () => {
@@ -177,6 +180,8 @@ describe.each(envs)('environment %s', (env) => {
     tools = {
       images: join(repoRoot, '.tools', 'bin', 'images'),
       double: join(repoRoot, '.tools', 'bin', 'double'),
+      traefik: join(repoRoot, '.tools', 'bin', 'traefik'),
+      prometheus: join(repoRoot, '.tools', 'bin', 'prometheus'),
     };
   }, 30 * 60_000);
 
@@ -522,6 +527,86 @@ describe.each(envs)('environment %s', (env) => {
         `through Traefik at ${pod.ip}: ${routed.map((s) => s.basePath).join(', ')} served by their services over ` +
         `TLS for ${host}, WebSocket upgraded (101), HTTP redirected (301), /admin refused (404), in ` +
         `${((Date.now() - started) / 1000).toFixed(1)} s`;
+    },
+    5 * 60_000,
+  );
+  it(
+    '8. Prometheus, configured from the generated monitors and rules, scrapes every pod of the tier through the NetworkPolicies, and every recording rule produces series',
+    async () => {
+      const started = Date.now();
+      await importImages([prometheusImageEntry(tools.prometheus)], {
+        images: tools.images,
+        label: `${env}-prometheus`,
+      });
+      await apply(kubectl, prometheusObjects(revision1), 'Prometheus');
+      const pod = await waitUntil('Prometheus ready', 120_000, async () => {
+        const p = (await pods(kubectl, platform.monitoringNamespace)).find((x) => x.name === prometheusName);
+        return p?.ready ? p : undefined;
+      });
+      const api = async (path: string) => {
+        const answer = await httpGet(`http://${pod.ip}:${prometheusPort}${path}`);
+        expect(answer.status, `${path}: ${answer.body.slice(0, 300)}`).toBe(200);
+        return (JSON.parse(answer.body) as Json).data as Json;
+      };
+      const query = async (expr: string) =>
+        ((await api(`/api/v1/query?query=${encodeURIComponent(expr)}`)).result as Json[]).map(
+          (r) => r.metric as Record<string, string>,
+        );
+      const tier = await appPods(kubectl);
+      // Every pod of the tier is a target, and every target is up: the NetworkPolicies admit the monitoring
+      // namespace on each service's telemetry port.
+      const targets = await waitUntil('every pod of the tier scraped and up', 120_000, async () => {
+        const active = ((await api('/api/v1/targets?state=active')).activeTargets as Json[]) ?? [];
+        const up = active.filter((t) => t.health === 'up');
+        return active.length === tier.length && up.length === tier.length ? active : undefined;
+      });
+      const labels = targets.map((t) => t.labels as Record<string, string>);
+      expect(labels.map((l) => l.pod).sort()).toEqual(tier.map((p) => p.name).sort());
+      for (const l of labels) {
+        expect(
+          services.map((x) => x.name),
+          JSON.stringify(l),
+        ).toContain(l.service);
+        expect(l.namespace).toBe(ns);
+        expect(l.component, JSON.stringify(l)).toBe(catalogService(String(l.service)).component);
+      }
+      // Every recording rule of the set produces series; the request rate has every service, the SLO error
+      // ratios every objective.
+      const records = [
+        ...new Set(
+          revision1
+            .filter((d) => d.kind === 'PrometheusRule')
+            .flatMap((d) => ((d.spec as Json).groups as Json[]).flatMap((g) => (g.rules as Json[]) ?? []))
+            .map((r) => r.record)
+            .filter((r): r is string => typeof r === 'string'),
+        ),
+      ].sort();
+      // Each rule group evaluates on its own schedule: wait until all of them have.
+      const catalogServices = services.map((x) => x.name).sort();
+      const objectives = services.flatMap((x) => x.telemetry.slos.map((o) => `${x.name}-${o.name}`)).sort();
+      const seen = await waitUntil('every recording rule has series', 120_000, async () => {
+        for (const record of records) if ((await query(record)).length === 0) return undefined;
+        const rates = [
+          ...new Set((await query('service:http_requests:rate5m')).map((m) => m.service)),
+        ].sort();
+        const slos = (await query('slo:sli_error:ratio_rate5m')).map((m) => m.slo).sort();
+        return rates.length === catalogServices.length && slos.length === objectives.length
+          ? { rates, slos }
+          : undefined;
+      });
+      expect(seen.rates).toEqual(catalogServices);
+      expect(seen.slos).toEqual(objectives);
+      // Every rule evaluates without error, and a healthy tier pages nobody.
+      const broken = ((await api('/api/v1/rules')).groups as Json[]).flatMap((g) =>
+        ((g.rules as Json[]) ?? [])
+          .filter((r) => r.health !== 'ok')
+          .map((r) => `${g.name}: ${r.name}: ${r.lastError}`),
+      );
+      expect(broken).toEqual([]);
+      expect(await query('ALERTS{alertstate="firing"}')).toEqual([]);
+      report.metrics =
+        `Prometheus scraped ${targets.length} pods (all up) and ${records.length} recording rules produced series, ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s`;
     },
     5 * 60_000,
   );

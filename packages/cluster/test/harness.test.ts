@@ -1,8 +1,11 @@
 // The harness's pure parts: the doubles' specs from the catalog, image names, scaling to the node, the
 // stand-ins for External Secrets and volumes. No cluster needed.
+import { join } from 'node:path';
 import { platform, services } from '@neurascale/core';
+import { repoRoot } from '@neurascale/toolchain';
 import { describe, expect, it } from 'vitest';
 import {
+  build,
   canaryStandIns,
   cpuMillis,
   externalSecretTargets,
@@ -14,6 +17,7 @@ import {
   volumesFor,
 } from '../src/e2e.ts';
 import { doubleSpec, serviceImageEntries, serviceOfImage } from '../src/images.ts';
+import { prometheusObjects, scrapeConfigs, toPrometheusRelabel } from '../src/prometheus.ts';
 
 const byName = (name: string) => {
   const s = services.find((x) => x.name === name);
@@ -226,5 +230,128 @@ describe('stand-ins', () => {
     expect(() => canaryStandIns([canary])).toThrow(
       /Canary ns\/api: its target Deployment api is not in the set/,
     );
+  });
+});
+
+describe('Prometheus from the monitors', () => {
+  const podMonitor = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PodMonitor',
+    metadata: { name: 'mesh', namespace: 'app' },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/part-of': 'neural-engine' } },
+      podMetricsEndpoints: [
+        {
+          path: '/stats/prometheus',
+          relabelings: [
+            { action: 'keep', sourceLabels: ['__meta_kubernetes_pod_container_name'], regex: 'istio-proxy' },
+            {
+              action: 'replace',
+              sourceLabels: ['__address__'],
+              regex: '([^:]+)(?::\\d+)?',
+              replacement: '$1:15020',
+              targetLabel: '__address__',
+            },
+            {
+              action: 'replace',
+              sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'],
+              targetLabel: 'component',
+            },
+          ],
+        },
+      ],
+    },
+  };
+  const serviceMonitor = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'ServiceMonitor',
+    metadata: { name: 'api', namespace: 'app' },
+    spec: {
+      selector: {
+        matchLabels: { 'app.kubernetes.io/name': 'api' },
+        matchExpressions: [{ key: 'neurascale.io/headless', operator: 'DoesNotExist' }],
+      },
+      endpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+    },
+  };
+
+  it('translates a ServiceMonitor as the operator does: the service selector, the port, the standard labels', () => {
+    const [config] = scrapeConfigs([serviceMonitor], '5s') as Json[];
+    expect(config).toMatchObject({
+      job_name: 'serviceMonitor/app/api/0',
+      metrics_path: '/metrics',
+      kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['app'] } }],
+    });
+    const relabel = (config?.relabel_configs ?? []) as Json[];
+    expect(relabel).toEqual(
+      expect.arrayContaining([
+        {
+          action: 'keep',
+          source_labels: [
+            '__meta_kubernetes_service_label_app_kubernetes_io_name',
+            '__meta_kubernetes_service_labelpresent_app_kubernetes_io_name',
+          ],
+          regex: '(api);true',
+        },
+        {
+          action: 'drop',
+          source_labels: ['__meta_kubernetes_service_labelpresent_neurascale_io_headless'],
+          regex: 'true',
+        },
+        { action: 'keep', source_labels: ['__meta_kubernetes_endpointslice_port_name'], regex: 'metrics' },
+        { action: 'replace', source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' },
+      ]),
+    );
+  });
+
+  it('stands in for the sidecar: the annotated port and path instead of 15020, the monitor own labels kept', () => {
+    const [config] = scrapeConfigs([podMonitor], '5s') as Json[];
+    const relabel = (config?.relabel_configs ?? []) as Json[];
+    expect(relabel.some((r) => r.regex === 'istio-proxy' || r.target_label === '__address__')).toBe(false);
+    expect(relabel).toEqual(
+      expect.arrayContaining([
+        {
+          action: 'keepequal',
+          source_labels: ['__meta_kubernetes_pod_container_port_number'],
+          target_label: '__tmp_port',
+        },
+        {
+          action: 'replace',
+          source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'],
+          target_label: '__metrics_path__',
+        },
+        {
+          action: 'replace',
+          source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'],
+          target_label: 'component',
+        },
+      ]),
+    );
+  });
+
+  it('refuses what it cannot translate rather than scraping something else', () => {
+    const odd = {
+      ...serviceMonitor,
+      spec: { ...serviceMonitor.spec, selector: { matchExpressions: [{ key: 'a', operator: 'Gt' }] } },
+    };
+    expect(() => scrapeConfigs([odd], '5s')).toThrow(/operator "Gt"/);
+    expect(() => toPrometheusRelabel({ sourceLabels: ['a'], bogus: 1 })).toThrow(/"bogus"/);
+  });
+
+  it('runs the set rules every interval, and the generated environment gives one pod and its rights', () => {
+    const docs = build(join(repoRoot, 'generated', 'overlays', 'staging'));
+    const objects = prometheusObjects(docs, '5s');
+    expect(objects.map((o) => o.kind)).toEqual([
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'Pod',
+    ]);
+    const data = (objects[3]?.data ?? {}) as Record<string, string>;
+    const rules = Object.keys(data).filter((k) => k.endsWith('.rules.yaml'));
+    expect(rules).toContain('neural-engine__neural-engine-recording.rules.yaml');
+    expect(data['neural-engine__neural-engine-recording.rules.yaml']).toContain('interval: 5s');
+    expect(data['prometheus.yml']).toContain('job_name: podMonitor/neural-engine/neural-engine-mesh/0');
   });
 });

@@ -18,7 +18,7 @@ export interface ClusterPins {
   /** Debian packages of the end-to-end cluster's node (containerd, runc, CNI plugins, iptables, ipset). */
   debian: Record<string, string>;
   /** Go programs the cluster runs beside the node components, built with `go install`. */
-  binaries: Record<'kube-router' | 'coredns', GoBinaryPin>;
+  binaries: Record<'kube-router' | 'coredns' | 'prometheus', GoBinaryPin>;
   /** Libraries the control plane's Go module requires beyond Kubernetes (its images tool). */
   goModules: Record<string, string>;
 }
@@ -92,8 +92,8 @@ const versionsSchema = {
         binaries: {
           type: 'object',
           additionalProperties: false,
-          required: ['kube-router', 'coredns'],
-          properties: { 'kube-router': pin, coredns: pin },
+          required: ['kube-router', 'coredns', 'prometheus'],
+          properties: { 'kube-router': pin, coredns: pin, prometheus: pin },
         },
         goModules: {
           type: 'object',

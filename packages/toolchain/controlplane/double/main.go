@@ -85,6 +85,8 @@ type Spec struct {
 	Calls           []Call   `json:"calls"`
 	Stores          []Store  `json:"stores"`
 	ShutdownSeconds int      `json:"shutdownSeconds"`
+	// Metrics are the catalog's telemetry.metrics, served on the metrics port (telemetry.go).
+	Metrics []Metric `json:"metrics,omitempty"`
 }
 
 // tally is what one target's calls came to: successes, refusals and why the last refusal happened.
@@ -130,11 +132,12 @@ func (c *counter) snapshot() map[string]tally {
 }
 
 type double struct {
-	spec     Spec
-	draining atomic.Bool
-	requests atomic.Int64
-	inFlight atomic.Int64
-	calls    counter
+	spec      Spec
+	telemetry *telemetry
+	draining  atomic.Bool
+	requests  atomic.Int64
+	inFlight  atomic.Int64
+	calls     counter
 }
 
 // unready says why the service must not take traffic, or "" when it may.
@@ -198,6 +201,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (d *double) handler(port Port) http.Handler {
+	// Built before any server starts (serve builds every port's handler first).
+	if d.telemetry == nil {
+		d.telemetry = newTelemetry(d.spec.Metrics)
+	}
 	mux := http.NewServeMux()
 	if port.Name == d.spec.HealthPort {
 		mux.HandleFunc(d.spec.Live, func(w http.ResponseWriter, _ *http.Request) {
@@ -259,7 +266,7 @@ func (d *double) handler(port Port) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, served)
 	})
-	return mux
+	return d.telemetry.instrumented(mux)
 }
 
 // isWebSocketUpgrade reports a client's request to switch the connection to WebSocket (RFC 6455).
@@ -321,6 +328,7 @@ func (d *double) metrics(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "neurascale_calls_total{service=%q,target=%q,result=\"ok\"} %d\n", d.spec.Service, t, snap[t].OK)
 		fmt.Fprintf(w, "neurascale_calls_total{service=%q,target=%q,result=\"refused\"} %d\n", d.spec.Service, t, snap[t].Refused)
 	}
+	d.telemetry.write(w, d.inFlight.Load())
 }
 
 // probe opens a TCP connection to target; "ok" when it is accepted, else why not.

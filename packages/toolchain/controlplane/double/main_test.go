@@ -242,3 +242,41 @@ func TestSelfSignedCoversTheHosts(t *testing.T) {
 		t.Fatal("a host it was not issued for verifies")
 	}
 }
+
+func TestServesTheCatalogMetricsOfEveryRequest(t *testing.T) {
+	d := newDouble(t, "server:\n  port: 8080\n", map[string]string{"DATABASE_URL": "postgres://u@db:5432/x", "JWT_SECRET": "s"})
+	d.spec.Metrics = []Metric{
+		{Name: "http_requests_total", Type: "counter", Help: "requests", Labels: []string{"method", "route", "status"}},
+		{Name: "http_request_duration_seconds", Type: "histogram", Help: "durations", Labels: []string{"method", "route"}, Buckets: []float64{0.5, 1}},
+		{Name: "devices_connected", Type: "gauge", Help: "devices", Labels: []string{"device_type"}},
+	}
+	h := d.handler(Port{Name: "http"})
+	for _, path := range []string{"/", "/work", "/health/ready", "/metrics"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+	}
+	upgrade := httptest.NewRequest("GET", "/", nil)
+	upgrade.Header.Set("Upgrade", "websocket")
+	upgrade.Header.Set("Connection", "Upgrade")
+	upgrade.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	h.ServeHTTP(httptest.NewRecorder(), upgrade)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	for _, want := range []string{
+		"# TYPE http_requests_total counter",
+		`http_requests_total{method="GET",route="/",status="200"} 2`,
+		`http_requests_total{method="GET",route="/",status="101"} 1`,
+		`http_requests_total{method="GET",route="/health/ready",status="200"} 1`,
+		`http_request_duration_seconds_bucket{method="GET",route="/",le="0.5"} 3`,
+		`http_request_duration_seconds_bucket{method="GET",route="/",le="+Inf"} 3`,
+		`http_request_duration_seconds_count{method="GET",route="/health/ready"} 1`,
+		`devices_connected{device_type="e2e"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `route="/metrics"`) {
+		t.Errorf("/metrics counts its own scrapes:\n%s", body)
+	}
+}
