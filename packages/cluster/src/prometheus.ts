@@ -103,16 +103,21 @@ const mergedMetricsStandIn: Json[] = [
   },
 ];
 
-/** The labels prometheus-operator puts on every target before the monitor's own relabelings. */
+/**
+ * The labels prometheus-operator puts on every target before the monitor's own relabelings; `job` is the
+ * Service's name for a ServiceMonitor, `namespace/name` of the monitor for a PodMonitor.
+ */
 function standardLabels(job: string, role: 'pod' | 'service'): Json[] {
   return [
     { action: 'replace', source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
     ...(role === 'service'
-      ? [{ action: 'replace', source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }]
-      : []),
+      ? [
+          { action: 'replace', source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' },
+          { action: 'replace', source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' },
+        ]
+      : [{ action: 'replace', target_label: 'job', replacement: job }]),
     { action: 'replace', source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
     { action: 'replace', source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
-    { action: 'replace', target_label: 'job', replacement: job },
   ];
 }
 

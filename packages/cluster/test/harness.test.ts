@@ -300,6 +300,7 @@ describe('Prometheus from the monitors', () => {
         },
         { action: 'keep', source_labels: ['__meta_kubernetes_endpointslice_port_name'], regex: 'metrics' },
         { action: 'replace', source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' },
+        { action: 'replace', source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' },
       ]),
     );
   });

@@ -217,7 +217,7 @@ describe('rule tests', () => {
     const files = ruleTestFiles(services);
     const rules = prometheusRules(services);
     const known = new Set(
-      [rules.recording, ...rules.slos, rules.app, rules.platform].map(
+      [rules.recording, ...rules.slos.map((x) => x.rule), rules.app, rules.platform].map(
         (r) => `${r.metadata?.namespace}/${r.metadata?.name}.yaml`,
       ),
     );
@@ -231,7 +231,7 @@ describe('rule tests', () => {
         }
       }
     }
-    const alerts = [rules.app, rules.platform, ...rules.slos].flatMap((r) =>
+    const alerts = [rules.app, rules.platform, ...rules.slos.map((x) => x.rule)].flatMap((r) =>
       (r.spec.groups ?? []).flatMap((g) => (g.rules ?? []).flatMap((x) => (x.alert ? [x.alert] : []))),
     );
     for (const alert of alerts) expect([...(seen.get(alert) ?? [])].sort(), alert).toEqual([false, true]);

@@ -48,11 +48,17 @@ export function ruleFileOf(doc: Doc, index = 0): string {
 }
 
 /** The alert names a PrometheusRule defines, with the field each is at. */
-function alertsOf(doc: Doc): { name: string; field: string }[] {
+function alertsOf(doc: Doc): { name: string; field: string; labels: Record<string, string> }[] {
   return arr(spec(doc).groups).flatMap((group, g) =>
     arr(group.rules).flatMap((rule, r) =>
       typeof rule.alert === 'string'
-        ? [{ name: rule.alert, field: `spec.groups[${g}].rules[${r}].alert` }]
+        ? [
+            {
+              name: rule.alert,
+              field: `spec.groups[${g}].rules[${r}].alert`,
+              labels: Object.fromEntries(Object.entries(obj(rule.labels)).map(([k, v]) => [k, String(v)])),
+            },
+          ]
         : [],
     ),
   );
@@ -109,7 +115,7 @@ export function checkRules(dir: string, byFile: ReadonlyMap<string, Doc>): Promt
 interface TestFile {
   path: string;
   rule_files: string[];
-  tests: { name: string; alerts: { name: string; fires: boolean }[] }[];
+  tests: { name: string; alerts: { name: string; fired: Record<string, string>[] }[] }[];
 }
 
 function readTestFile(path: string): TestFile {
@@ -131,7 +137,10 @@ function readTestFile(path: string): TestFile {
     name: String(t.name ?? ''),
     alerts: arr(t.alert_rule_test).map((a) => ({
       name: String(a.alertname ?? ''),
-      fires: arr(a.exp_alerts).length > 0,
+      // The label sets the test expects the alert to fire with (none: it must stay silent).
+      fired: arr(a.exp_alerts).map((e) =>
+        Object.fromEntries(Object.entries(obj(e.exp_labels)).map(([k, v]) => [k, String(v)])),
+      ),
     })),
   }));
   return { path, rule_files: ruleFiles, tests };
@@ -196,20 +205,31 @@ export function testRules(
     }
     runnable.push(file);
   }
-  // Untested alerts: every alert needs a test that shows it firing and one that shows it silent.
-  const tested = new Map<string, { fires: boolean; silent: boolean }>();
+  // Untested alerts: every alert rule needs a test that shows it firing (with the rule's own labels, so that
+  // one tested rule does not cover another of the same name) and one that shows it silent, in a test file
+  // that loads the rule's object.
+  const tested = new Map<string, { fired: Record<string, string>[]; silent: boolean }>();
   for (const file of runnable) {
     for (const test of file.tests) {
       for (const a of test.alerts) {
-        const seen = tested.get(a.name) ?? { fires: false, silent: false };
-        tested.set(a.name, { fires: seen.fires || a.fires, silent: seen.silent || !a.fires });
+        for (const ruleFile of file.rule_files) {
+          const key = `${ruleFile}\0${a.name}`;
+          const seen = tested.get(key) ?? { fired: [], silent: false };
+          tested.set(key, {
+            fired: [...seen.fired, ...a.fired],
+            silent: seen.silent || a.fired.length === 0,
+          });
+        }
       }
     }
   }
-  for (const doc of byFile.values()) {
+  for (const [file, doc] of byFile) {
     for (const alert of alertsOf(doc)) {
-      const seen = tested.get(alert.name);
-      const lacking = [...(seen?.fires ? [] : ['firing']), ...(seen?.silent ? [] : ['silent'])];
+      const seen = tested.get(`${file}\0${alert.name}`);
+      const fires = seen?.fired.some((labels) =>
+        Object.entries(alert.labels).every(([k, v]) => labels[k] === v),
+      );
+      const lacking = [...(fires ? [] : ['firing']), ...(seen?.silent ? [] : ['silent'])];
       if (lacking.length === 0) continue;
       violations.push({
         doc,
@@ -238,7 +258,10 @@ export function testRules(
     if (!file) throw new ToolError(`promtool test rules reported on ${suite}, which it was not given`);
     for (const [test, failure] of cases) {
       const alertNames = file.tests.find((t) => t.name === test)?.alerts.map((a) => a.name) ?? [];
-      const owner = [...byFile.values()]
+      // The rule objects this test file loads, not any object with an alert of that name.
+      const owner = file.rule_files
+        .map((f) => byFile.get(f))
+        .filter((d): d is Doc => d !== undefined)
         .map((d) => ({ doc: d, alert: alertsOf(d).find((a) => alertNames.includes(a.name)) }))
         .find((o) => o.alert !== undefined);
       const doc = owner?.doc ?? byFile.get(file.rule_files[0] ?? '') ?? first;

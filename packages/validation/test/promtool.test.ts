@@ -128,3 +128,41 @@ describe('rule file layout', () => {
     expect(named('ok', '../x')).toBe('_unnamed/7.yaml');
   });
 });
+
+describe('one test per alert rule', () => {
+  it('does not let a tested rule cover another of the same name (its labels tell them apart)', () => {
+    const twin = parseDocuments(
+      `apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: slos, namespace: monitoring}
+spec:
+  groups:
+    - name: slos
+      rules:
+        - {alert: Burn, expr: 'up{slo="a"} == 0', for: 1m, labels: {severity: warning, slo: a}}
+        - {alert: Burn, expr: 'up{slo="b"} == 0', for: 1m, labels: {severity: warning, slo: b}}
+`,
+      'slos.yaml',
+    ).docs;
+    const dir = testDir({
+      't.yaml': `rule_files: [monitoring/slos.yaml]
+tests:
+  - name: a fires
+    interval: 1m
+    input_series: [{series: 'up{slo="a"}', values: '0x10'}]
+    alert_rule_test: [{eval_time: 5m, alertname: Burn, exp_alerts: [{exp_labels: {slo: a, severity: warning}}]}]
+  - name: silent
+    interval: 1m
+    input_series: [{series: 'up{slo="a"}', values: '1x10'}]
+    alert_rule_test: [{eval_time: 5m, alertname: Burn, exp_alerts: []}]
+`,
+    });
+    expect(promtool(twin, [dir]).map((v) => [v.rule, v.field, v.message])).toEqual([
+      [
+        'prometheus-alert-untested',
+        'spec.groups[0].rules[1].alert',
+        'alert Burn has no promtool test that shows it firing',
+      ],
+    ]);
+  });
+});

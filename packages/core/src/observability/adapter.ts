@@ -8,9 +8,8 @@ import { stringify } from 'yaml';
 import type { ServiceSpec } from '../catalog.ts';
 import { tierLabels } from '../labels.ts';
 import { platform } from '../platform.ts';
-import { metricOf } from './metrics.ts';
 import { selector } from './promql.ts';
-import { records } from './rules.ts';
+import { podRateCounters, records } from './rules.ts';
 
 /** One rule of prometheus-adapter's configuration (its `rules:` list). */
 export interface AdapterRule {
@@ -26,13 +25,7 @@ export function podRateMetric(counter: string): string {
 }
 
 export function adapterRules(catalog: readonly ServiceSpec[]): AdapterRule[] {
-  const counters = new Set(
-    catalog.flatMap((spec) => {
-      const rate = spec.autoscaling?.podRate;
-      return rate ? [metricOf(spec, rate.counter, 'counter').name] : [];
-    }),
-  );
-  return [...counters].sort().map((counter) => {
+  return podRateCounters(catalog).map((counter) => {
     const record = records.podRate(counter);
     return {
       seriesQuery: selector(record, { namespace: { not: '' }, pod: { not: '' } }),

@@ -263,8 +263,10 @@ export function appAlerts(): TestedAlert[] {
 /** Alerts on the platform the tier depends on (PrometheusRule platform-alerts, in the monitoring namespace). */
 export function platformAlerts(): TestedAlert[] {
   const day = 86400;
+  // Scraped without honorLabels (the default), cert-manager's own `namespace` label (the Certificate's)
+  // becomes `exported_namespace`; `namespace` is where cert-manager runs.
   const certificate = {
-    namespace: 'istio-ingress',
+    namespace: 'cert-manager',
     name: 'neural-engine-tls',
     exported_namespace: 'istio-ingress',
   };
@@ -285,7 +287,7 @@ export function platformAlerts(): TestedAlert[] {
         severity: 'warning',
         summary: 'Certificate {{ $labels.name }} expires in less than 14 days',
         description:
-          'cert-manager renews 30 days before expiry; {{ $labels.name }} in {{ $labels.namespace }} is within 14 ' +
+          'cert-manager renews 30 days before expiry; {{ $labels.name }} in {{ $labels.exported_namespace }} is within 14 ' +
           'days of expiring, so its renewal has been failing for two weeks.',
       },
       {

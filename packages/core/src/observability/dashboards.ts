@@ -4,6 +4,12 @@
 // dashboard (budget left, burn rate). Panels read the recording rules (rules.ts), so a dashboard and an
 // alert never disagree about what "error rate" means. Output is stable: fixed uids and panel ids, keys
 // sorted, so a PR diff shows only what changed.
+
+import {
+  LegendDisplayMode,
+  LegendPlacement,
+  VizLegendOptionsBuilder,
+} from '@grafana/grafana-foundation-sdk/common';
 import { DashboardBuilder, type DataSourceRef, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
@@ -26,7 +32,13 @@ function query(expr: string, legend: string, refId = 'A'): DataqueryBuilder {
 }
 
 function timeseries(title: string, unit: string, ...targets: DataqueryBuilder[]): TimeseriesPanel {
-  const panel = new TimeseriesPanel().title(title).unit(unit).datasource(datasource);
+  // The SDK's default legend is hidden; the series names (service, quantile) are the point of these panels.
+  const legend = new VizLegendOptionsBuilder()
+    .showLegend(true)
+    .displayMode(LegendDisplayMode.List)
+    .placement(LegendPlacement.Bottom)
+    .calcs([]);
+  const panel = new TimeseriesPanel().title(title).unit(unit).datasource(datasource).legend(legend);
   for (const target of targets) panel.withTarget(target);
   return panel;
 }
@@ -52,6 +64,7 @@ function dashboard(
   let id = 1;
   let y = 0;
   for (const row of rows) {
+    if (row.panels.length === 0) continue;
     builder.withRow(new RowBuilder(row.title).id(id++).gridPos({ h: 1, w: 24, x: 0, y }));
     y += 1;
     const height = row.height ?? 8;

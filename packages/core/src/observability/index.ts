@@ -47,9 +47,10 @@ export function prometheusRules(catalog: readonly ServiceSpec[]) {
       ...(autoscaling ? [autoscaling] : []),
     ]),
     // One object per service, as Sloth writes them: a test of one service's objectives loads only its rules.
-    slos: sloGroups(catalog).map(({ service, group }) =>
-      prometheusRule(`${platform.partOf}-slo-${service}`, ns, [group]),
-    ),
+    slos: sloGroups(catalog).map(({ spec, group }) => ({
+      spec,
+      rule: prometheusRule(`${platform.partOf}-slo-${spec.name}`, ns, [group]),
+    })),
     app: prometheusRule(`${platform.partOf}-alerts`, ns, [
       alertGroup(`${platform.partOf}.alerts`, appAlerts()),
     ]),
@@ -60,10 +61,13 @@ export function prometheusRules(catalog: readonly ServiceSpec[]) {
 }
 
 function allRules(rules: ReturnType<typeof prometheusRules>): PrometheusRule[] {
-  return [rules.recording, ...rules.slos, rules.app, rules.platform];
+  return [rules.recording, ...rules.slos.map((s) => s.rule), rules.app, rules.platform];
 }
 
-/** Where a PrometheusRule's groups sit for promtool: `<namespace>/<name>.yaml`, as the tests name them. */
+/**
+ * Where a PrometheusRule's groups sit for promtool: `<namespace>/<name>.yaml`, as the tests name them. The
+ * validator lays the rendered rules out the same way (packages/validation/src/promtool.ts, ruleFileOf).
+ */
 export function ruleFileOf(rule: PrometheusRule): string {
   return `${rule.metadata?.namespace}/${rule.metadata?.name}.yaml`;
 }
@@ -83,11 +87,9 @@ export function ruleTestFiles(catalog: readonly ServiceSpec[]): Map<string, stri
     [`${ruleTestsDir}/app-alerts.yaml`, file([rules.recording, rules.app], alertTests(appAlerts()))],
     [`${ruleTestsDir}/platform-alerts.yaml`, file([rules.platform], alertTests(platformAlerts()))],
     [`${ruleTestsDir}/recording.yaml`, file([rules.recording], recordingTests(catalog))],
-    ...rules.slos.map((rule, i) => {
-      const spec = catalog.filter((s) => s.telemetry.slos.length > 0)[i];
-      if (!spec) throw new Error('observability: an SLO rule without its service');
-      return [`${ruleTestsDir}/slo-${spec.name}.yaml`, file([rule], sloTests(spec))] as const;
-    }),
+    ...rules.slos.map(
+      ({ spec, rule }) => [`${ruleTestsDir}/slo-${spec.name}.yaml`, file([rule], sloTests(spec))] as const,
+    ),
   ]);
 }
 

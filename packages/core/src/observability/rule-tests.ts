@@ -8,7 +8,7 @@ import type { ServiceSpec, SloSpec } from '../catalog.ts';
 import { platform } from '../platform.ts';
 import type { AlertRule, InputSeries, TestedAlert } from './alerts.ts';
 import { leLabel, selector } from './promql.ts';
-import { burnAlert, errorBudget, records, requestsCounter, sloId } from './rules.ts';
+import { burnAlert, errorBudget, podRateCounters, records, requestsCounter, sloId } from './rules.ts';
 
 interface AlertTestCase {
   name: string;
@@ -45,15 +45,21 @@ export function expand(template: string, labels: Record<string, string>): string
   });
 }
 
-function cases(rule: AlertRule, scenario: TestedAlert['scenario']): AlertTestCase[] {
+/** One test of `rule`: on `input`, at `at`, it fires with `labels` (and its own), or it stays silent. */
+function single(
+  rule: AlertRule,
+  scenario: { interval: string; at: string; input: InputSeries[]; labels: Record<string, string> },
+  fires: boolean,
+  what: string,
+): AlertTestCase {
   const labels = { ...scenario.labels, ...rule.labels };
   const annotations = Object.fromEntries(
     Object.entries(rule.annotations).map(([k, v]) => [k, expand(v, labels)] as const),
   );
-  const at = (input: InputSeries[], fires: boolean, what: string): AlertTestCase => ({
-    name: `${rule.alert} ${what}`,
+  return {
+    name: `${rule.alert} ${fires ? 'fires' : 'stays silent'} ${what}`,
     interval: scenario.interval,
-    input_series: input,
+    input_series: scenario.input,
     alert_rule_test: [
       {
         eval_time: scenario.at,
@@ -61,10 +67,14 @@ function cases(rule: AlertRule, scenario: TestedAlert['scenario']): AlertTestCas
         exp_alerts: fires ? [{ exp_labels: labels, exp_annotations: annotations }] : [],
       },
     ],
-  });
+  };
+}
+
+function cases(rule: AlertRule, scenario: TestedAlert['scenario']): AlertTestCase[] {
+  const { interval, at, labels } = scenario;
   return [
-    at(scenario.unhealthy, true, 'fires on an unhealthy input'),
-    at(scenario.healthy, false, 'stays silent on a healthy input'),
+    single(rule, { interval, at, labels, input: scenario.unhealthy }, true, 'on an unhealthy input'),
+    single(rule, { interval, at, labels, input: scenario.healthy }, false, 'on a healthy input'),
   ];
 }
 
@@ -73,14 +83,14 @@ export function alertTests(alerts: readonly TestedAlert[]): AlertTestCase[] {
 }
 
 /**
- * An objective's events over `count` one-minute samples, 20,000 a minute: half of them bad (a burn far above
- * every threshold), or bad at half the sustainable rate (within budget: no alert may fire). Availability
- * counts server errors; latency counts observations above the threshold's bucket.
+ * An objective's events over `count` one-minute samples, 20,000 a minute, with bad events at `burn` times
+ * the sustainable rate (the error budget), or half of them bad when `burn` is 'outage'. Availability counts
+ * server errors; latency counts observations above the threshold's bucket.
  */
-function sloInput(spec: ServiceSpec, slo: SloSpec, burning: boolean, count: number): InputSeries[] {
+function sloInput(spec: ServiceSpec, slo: SloSpec, burn: number | 'outage', count: number): InputSeries[] {
   const scope = { namespace: platform.appNamespace, service: spec.name };
   const total = 20000;
-  const bad = burning ? total / 2 : Math.round((total * errorBudget(slo)) / 2);
+  const bad = burn === 'outage' ? total / 2 : Math.round(total * errorBudget(slo) * burn);
   const rising = (perMinute: number) => `0+${perMinute}x${count}`;
   if (slo.sli.kind === 'availability') {
     return [
@@ -99,22 +109,32 @@ function sloInput(spec: ServiceSpec, slo: SloSpec, burning: boolean, count: numb
 }
 
 /**
- * Per objective of a service, both burn alerts on a burn far above their thresholds and on one within
- * budget. A window with less history than its length rates what it has, so each alert is judged soon after
- * its `for`.
+ * Per objective of a service, both burn alerts on three burns: an outage (half the events bad: both fire),
+ * five times the sustainable rate (between the thresholds: the slow alert fires, the fast one must not),
+ * and half the sustainable rate (within budget: neither fires). A window with less history than its length
+ * rates what it has, so each alert is judged soon after its `for`.
  */
 export function sloTests(spec: ServiceSpec): AlertTestCase[] {
+  const burns: { burn: number | 'outage'; what: string; fires: ('fast' | 'slow')[] }[] = [
+    { burn: 'outage', what: 'an outage', fires: ['fast', 'slow'] },
+    { burn: 5, what: 'a burn 5 times the sustainable rate', fires: ['slow'] },
+    { burn: 0.5, what: 'a burn within budget', fires: [] },
+  ];
   return spec.telemetry.slos.flatMap((slo) => {
     const id = sloId(spec, slo);
-    return (['fast', 'slow'] as const).flatMap((speed) =>
-      cases(burnAlert(spec, slo, speed), {
-        interval: '1m',
-        at: speed === 'fast' ? '15m' : '30m',
-        unhealthy: sloInput(spec, slo, true, 40),
-        healthy: sloInput(spec, slo, false, 40),
-        labels: { namespace: platform.appNamespace, service: spec.name, slo: id },
-      }).map((c) => ({ ...c, name: `${c.name} (${id}, error budget ${errorBudget(slo)})` })),
-    );
+    const labels = { namespace: platform.appNamespace, service: spec.name, slo: id };
+    return (['fast', 'slow'] as const).flatMap((speed) => {
+      const rule = burnAlert(spec, slo, speed);
+      const at = speed === 'fast' ? '15m' : '30m';
+      return burns.map(({ burn, what, fires }) =>
+        single(
+          rule,
+          { interval: '1m', at, input: sloInput(spec, slo, burn, 40), labels },
+          fires.includes(speed),
+          `on ${what} (${id}, error budget ${errorBudget(slo)})`,
+        ),
+      );
+    });
   });
 }
 
@@ -157,9 +177,7 @@ export function recordingTests(catalog: readonly ServiceSpec[]): ExprTestCase[] 
       ],
     },
   ];
-  for (const counter of new Set(
-    catalog.flatMap((s) => (s.autoscaling?.podRate ? [s.autoscaling.podRate.counter] : [])),
-  )) {
+  for (const counter of podRateCounters(catalog)) {
     const record = records.podRate(counter);
     tests.push({
       name: `${record} is each pod's request rate per second`,

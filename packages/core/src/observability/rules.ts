@@ -48,7 +48,8 @@ export function serviceRecordingGroup(catalog: readonly ServiceSpec[]): RuleGrou
       record: records.errorRate,
       expr: `${sumRate(byService, errors, '5m')} or 0 * ${records.requestRate}`,
     },
-    { record: records.errorRatio, expr: `${records.errorRate} / ${records.requestRate}` },
+    // Over `(... > 0)`: an idle service has no ratio rather than 0/0 (NaN), which would poison averages.
+    { record: records.errorRatio, expr: `${records.errorRate} / (${records.requestRate} > 0)` },
     ...histogramsOf(catalog).flatMap((histogram) =>
       quantiles.map((q) => ({
         record: records.quantile(histogram),
@@ -60,9 +61,9 @@ export function serviceRecordingGroup(catalog: readonly ServiceSpec[]): RuleGrou
   return { name: `${platform.partOf}.http`, interval: platform.monitoring.ruleInterval, rules };
 }
 
-/** The per-pod rates the custom-metrics adapter serves to HorizontalPodAutoscalers (observability/adapter.ts). */
-export function autoscalingRecordingGroup(catalog: readonly ServiceSpec[]): RuleGroup | undefined {
-  const counters = [
+/** The counters HPAs scale on per pod (catalog `autoscaling.podRate`), each checked to be a declared counter. */
+export function podRateCounters(catalog: readonly ServiceSpec[]): string[] {
+  return [
     ...new Set(
       catalog.flatMap((spec) => {
         const rate = spec.autoscaling?.podRate;
@@ -70,6 +71,11 @@ export function autoscalingRecordingGroup(catalog: readonly ServiceSpec[]): Rule
       }),
     ),
   ].sort();
+}
+
+/** The per-pod rates the custom-metrics adapter serves to HorizontalPodAutoscalers (observability/adapter.ts). */
+export function autoscalingRecordingGroup(catalog: readonly ServiceSpec[]): RuleGroup | undefined {
+  const counters = podRateCounters(catalog);
   if (counters.length === 0) return undefined;
   return {
     name: `${platform.partOf}.autoscaling`,
@@ -113,14 +119,17 @@ export function burnFactor(slo: SloSpec, long: string, budgetShare: number): num
   return Number(((budgetShare * durationSeconds(slo.window)) / durationSeconds(long)).toPrecision(12));
 }
 
-/** The ratio of bad events over `window` for one objective. */
+/**
+ * The ratio of bad events over `window` for one objective. A window without events has no ratio (the
+ * division is by `total > 0`), not 0/0: a NaN would make the objective-window average NaN for a month.
+ */
 export function sliErrorExpr(spec: ServiceSpec, slo: SloSpec, window: string): string {
   const scope = { namespace: ns, service: spec.name };
   if (slo.sli.kind === 'availability') {
     metricOf(spec, requestsCounter, 'counter');
     const total = sumRate(byService, selector(requestsCounter, scope), window);
     const bad = sumRate(byService, selector(requestsCounter, { ...scope, status: { re: '5..' } }), window);
-    return `(${bad} or 0 * ${total}) / ${total}`;
+    return `(${bad} or 0 * ${total}) / (${total} > 0)`;
   }
   const { histogram, thresholdSeconds } = slo.sli;
   const metric = metricOf(spec, histogram, 'histogram');
@@ -137,7 +146,7 @@ export function sliErrorExpr(spec: ServiceSpec, slo: SloSpec, window: string): s
     window,
   );
   const all = sumRate(byService, selector(`${histogram}_count`, scope), window);
-  return `1 - (${fast} / ${all})`;
+  return `1 - (${fast} / (${all} > 0))`;
 }
 
 function runbook(alert: string): string {
@@ -171,11 +180,11 @@ export function burnAlert(spec: ServiceSpec, slo: SloSpec, speed: 'fast' | 'slow
 }
 
 /** Per service: the error ratios of each objective over every window, its budget left, and its two alerts. */
-export function sloGroups(catalog: readonly ServiceSpec[]): { service: string; group: RuleGroup }[] {
+export function sloGroups(catalog: readonly ServiceSpec[]): { spec: ServiceSpec; group: RuleGroup }[] {
   return catalog
     .filter((spec) => spec.telemetry.slos.length > 0)
     .map((spec) => ({
-      service: spec.name,
+      spec,
       group: {
         name: `${platform.partOf}.slo.${spec.name}`,
         interval: platform.monitoring.ruleInterval,

@@ -9,7 +9,7 @@ export function servedNames(rule: Record<string, unknown>): string[] {
   const name = obj(rule.name);
   const matches = typeof name.matches === 'string' ? name.matches : '';
   const as = typeof name.as === 'string' ? name.as : '';
-  return parsePromql(seriesQuery).metrics.map((series) => {
+  const names = parsePromql(seriesQuery).metrics.map((series) => {
     if (!matches) return series;
     let pattern: RegExp;
     try {
@@ -17,12 +17,14 @@ export function servedNames(rule: Record<string, unknown>): string[] {
     } catch {
       return series;
     }
-    if (!pattern.test(series)) return series;
+    // A series the rule's pattern does not match is not served at all (the adapter skips it).
+    if (!pattern.test(series)) return undefined;
     // The adapter's default `as` is the first capture group, or the whole name without one.
     return as
       ? series.replace(pattern, as.replace(/\$\{(\d+)\}/g, '$$$1'))
       : (pattern.exec(series)?.[1] ?? series);
   });
+  return names.filter((n): n is string => n !== undefined);
 }
 
 /**
