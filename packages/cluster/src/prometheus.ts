@@ -7,7 +7,7 @@
 // One stand-in: with the mesh, the PodMonitor scrapes the Istio sidecar's merged endpoint (15020), but no
 // sidecar is injected here (no istiod runs). The sidecar would fetch the app's metrics from the port and path
 // the pod's prometheus.io annotations name; the stand-in scrapes exactly that port and path instead.
-import { platform } from '@neurascale/core';
+import { metaLabelName, platform } from '@neurascale/core';
 import { stringify } from 'yaml';
 import { arr, type Json, obj } from './json.ts';
 import { clusterImages } from './paths.ts';
@@ -15,11 +15,6 @@ import { clusterImages } from './paths.ts';
 export const e2eMarker = {
   'neurascale.io/e2e': 'a real Prometheus, configured from the monitors and rules of the set',
 };
-
-/** How Prometheus's Kubernetes discovery names a label in its meta labels. */
-export function metaName(label: string): string {
-  return label.replace(/[^a-zA-Z0-9_]/g, '_');
-}
 
 /** A relabeling as prometheus-operator writes it (camelCase) → as Prometheus reads it (snake_case). */
 export function toPrometheusRelabel(r: Json): Json {
@@ -43,8 +38,8 @@ export function toPrometheusRelabel(r: Json): Json {
 
 /** Keep targets whose object (pod or service) matches a label selector, as the operator does. */
 export function selectorRelabels(selector: Json, role: 'pod' | 'service'): Json[] {
-  const meta = (l: string) => `__meta_kubernetes_${role}_label_${metaName(l)}`;
-  const present = (l: string) => `__meta_kubernetes_${role}_labelpresent_${metaName(l)}`;
+  const meta = (l: string) => `__meta_kubernetes_${role}_label_${metaLabelName(l)}`;
+  const present = (l: string) => `__meta_kubernetes_${role}_labelpresent_${metaLabelName(l)}`;
   const rules: Json[] = Object.entries(obj(selector.matchLabels)).map(([k, v]) => ({
     action: 'keep',
     source_labels: [meta(k), present(k)],
@@ -73,14 +68,18 @@ export function selectorRelabels(selector: Json, role: 'pod' | 'service'): Json[
   return rules;
 }
 
+/** A relabeling that keeps only the Istio sidecar's container. */
+function keepsSidecar(r: Json): boolean {
+  return (
+    String(r.action).toLowerCase() === 'keep' &&
+    (r.sourceLabels as string[] | undefined)?.includes('__meta_kubernetes_pod_container_name') === true &&
+    String(r.regex) === 'istio-proxy'
+  );
+}
+
 /** Whether a PodMonitor endpoint scrapes the Istio sidecar (keeps the istio-proxy container). */
 export function scrapesSidecar(endpoint: Json): boolean {
-  return arr(endpoint.relabelings).some(
-    (r) =>
-      String(r.action).toLowerCase() === 'keep' &&
-      (r.sourceLabels as string[] | undefined)?.includes('__meta_kubernetes_pod_container_name') === true &&
-      String(r.regex) === 'istio-proxy',
-  );
+  return arr(endpoint.relabelings).some(keepsSidecar);
 }
 
 /** Without a sidecar: the app's own port and path, as the pod's prometheus.io annotations name them. */
@@ -140,7 +139,7 @@ export function scrapeConfigs(docs: Json[], interval: string): Json[] {
       const job = `${meta.namespace}/${meta.name}`;
       const sidecar = kind === 'PodMonitor' && scrapesSidecar(endpoint);
       const own = arr(endpoint.relabelings)
-        .filter((r) => !sidecar || (r.targetLabel !== '__address__' && !scrapesSidecar({ relabelings: [r] })))
+        .filter((r) => !sidecar || (r.targetLabel !== '__address__' && !keepsSidecar(r)))
         .map(toPrometheusRelabel);
       const port = typeof endpoint.port === 'string' ? endpoint.port : undefined;
       return {

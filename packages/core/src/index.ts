@@ -5,4 +5,5 @@ export { clusterProvidesFile } from './cluster-provides.ts';
 export * from './env-config.ts';
 export * from './environments.ts';
 export * from './generate.ts';
+export { metaLabelName } from './observability/monitors.ts';
 export * from './platform.ts';

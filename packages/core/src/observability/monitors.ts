@@ -14,9 +14,14 @@ import { platform } from '../platform.ts';
 
 const ns = platform.appNamespace;
 
+/** A Kubernetes label as Prometheus's discovery names it inside its meta labels (`a.b/c` → `a_b_c`). */
+export function metaLabelName(label: string): string {
+  return label.replace(/[^a-zA-Z0-9_]/g, '_');
+}
+
 /** The pod label a relabeling reads, as Prometheus's Kubernetes discovery names it. */
 export function podLabelMeta(label: string): string {
-  return `__meta_kubernetes_pod_label_${label.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+  return `__meta_kubernetes_pod_label_${metaLabelName(label)}`;
 }
 
 /**

@@ -35,10 +35,12 @@ export const hpaMetricUnserved: GraphRule = {
   id: 'hpa-metric-unserved',
   kinds: ['HorizontalPodAutoscaler', 'ConfigMap'],
   check: (g) => {
-    const rules = g.ofKind('ConfigMap').flatMap((doc) => adapterRulesOf(doc, parse) ?? []);
-    const adapters = g.ofKind('ConfigMap').filter((doc) => adapterRulesOf(doc, parse) !== undefined);
-    if (adapters.length === 0) return [];
-    const served = new Set(rules.flatMap(servedNames));
+    const configs = g
+      .ofKind('ConfigMap')
+      .map((doc) => adapterRulesOf(doc, parse))
+      .filter((rules) => rules !== undefined);
+    if (configs.length === 0) return [];
+    const served = new Set(configs.flat().flatMap(servedNames));
     return g.ofKind('HorizontalPodAutoscaler').flatMap((hpa) =>
       arr(spec(hpa).metrics).flatMap((metric, i) => {
         const type = metric.type;
