@@ -95,6 +95,8 @@ const seventh = `  {
     secretKeys: ['database-url'],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     replicas: 2,
+    vertical: { minAllowed: { cpu: '50m', memory: '64Mi' }, maxAllowed: { cpu: '1', memory: '1Gi' } },
+    priority: 'standard',
     scratch: [tmp],
     gpuCapable: false,
     calls: [{ service: 'device-manager', port: 'http' }],

@@ -12,8 +12,10 @@ import { buildAppNamespace } from './namespaces.ts';
 import { buildDefaultDeny, buildDnsEgress, buildServicePolicy } from './network-policies.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
+import { buildPriorityClasses } from './scheduling.ts';
 import { buildServiceAccount } from './service-accounts.ts';
 import { buildServices } from './services.ts';
+import { buildVerticalAutoscaler } from './vertical-autoscaling.ts';
 import { buildWorkload } from './workloads.ts';
 
 export const appTierBase = 'base/neural-engine';
@@ -26,6 +28,7 @@ function serviceObjects(spec: ServiceSpec, catalog: readonly ServiceSpec[]): Kub
     buildDisruptionBudget(spec),
     buildServicePolicy(spec, catalog),
     buildAutoscaler(spec),
+    buildVerticalAutoscaler(spec),
     buildExternalSecret(spec),
   ].filter((o): o is NonNullable<typeof o> => o !== undefined);
 }
@@ -34,7 +37,7 @@ function serviceObjects(spec: ServiceSpec, catalog: readonly ServiceSpec[]): Kub
 export function buildAppTierBase(catalog: readonly ServiceSpec[] = services): Map<string, KustomizeDir> {
   // One identity space for the whole tier: two builders emitting the same object is a bug wherever it lands.
   const all = new ResourceSet();
-  const tierObjects = [buildAppNamespace(), buildDefaultDeny(), buildDnsEgress()];
+  const tierObjects = [buildAppNamespace(), ...buildPriorityClasses(), buildDefaultDeny(), buildDnsEgress()];
   all.add(...tierObjects);
   const dirs = new Map<string, KustomizeDir>();
   const names = catalog.map((spec) => spec.name).sort();

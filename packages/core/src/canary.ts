@@ -19,6 +19,7 @@ import { buildServiceAuthorization, principal, serviceHost } from './mesh.ts';
 import { buildServicePolicy, inNamespace, tcp } from './network-policies.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
+import { vpaName } from './vertical-autoscaling.ts';
 
 export const canaryComponent = (spec: Pick<ServiceSpec, 'name'>) => `canary-${spec.name}`;
 
@@ -139,6 +140,13 @@ export function buildCanaryComponent(spec: ServiceSpec, catalog: readonly Servic
       deletion('v1', 'Service', spec.name),
       deletion('networking.istio.io/v1', 'DestinationRule', spec.name),
       deletion('networking.istio.io/v1', 'VirtualService', spec.name),
+      // Flagger scales the target to zero and serves from its -primary copy: recommend for the pods that run.
+      {
+        apiVersion: 'autoscaling.k8s.io/v1',
+        kind: 'VerticalPodAutoscaler',
+        metadata: { name: vpaName(spec), namespace: platform.appNamespace },
+        spec: { targetRef: { name: `${spec.name}-primary` } },
+      } as KubeObject,
     ],
   });
 }

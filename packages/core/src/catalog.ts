@@ -87,6 +87,18 @@ export interface ScratchVolumeSpec {
   sizeLimit: string;
 }
 
+/**
+ * Who yields first under node pressure (scheduling.ts): the real-time signal path outranks the interactive
+ * APIs, which outrank batch work; the platform's own controllers outrank them all.
+ */
+export type PriorityTier = 'platform-critical' | 'realtime' | 'standard' | 'batch';
+
+/** The range a VerticalPodAutoscaler may recommend (and, where an environment lets it, set) for the container. */
+export interface VerticalBounds {
+  minAllowed: { cpu: string; memory: string };
+  maxAllowed: { cpu: string; memory: string };
+}
+
 export interface ServiceSpec {
   name: ServiceName;
   description: string;
@@ -109,6 +121,9 @@ export interface ServiceSpec {
   /** Fixed replica count; mutually exclusive with autoscaling. */
   replicas?: number;
   autoscaling?: AutoscalingSpec;
+  /** Bounds of the service's VerticalPodAutoscaler (recommendation-only unless an environment says otherwise). */
+  vertical: VerticalBounds;
+  priority: Exclude<PriorityTier, 'platform-critical'>;
   persistence?: PersistenceSpec;
   scratch: ScratchVolumeSpec[];
   /** The service can run on a GPU; each environment decides whether it does. */
@@ -182,6 +197,8 @@ export const services: readonly ServiceSpec[] = [
     secretKeys: ['database-url', 'redis-url'],
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
     autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 },
+    vertical: { minAllowed: { cpu: '250m', memory: '512Mi' }, maxAllowed: { cpu: '4', memory: '8Gi' } },
+    priority: 'realtime',
     scratch: [tmp, { name: 'cache', mountPath: '/app/cache', sizeLimit: '1Gi' }],
     gpuCapable: true,
     calls: [],
@@ -234,6 +251,8 @@ export const services: readonly ServiceSpec[] = [
       size: '10Gi',
       accessModes: ['ReadWriteOnce'],
     },
+    vertical: { minAllowed: { cpu: '100m', memory: '256Mi' }, maxAllowed: { cpu: '2', memory: '2Gi' } },
+    priority: 'realtime',
     scratch: [tmp],
     gpuCapable: false,
     calls: [],
@@ -274,6 +293,8 @@ export const services: readonly ServiceSpec[] = [
       memoryUtilization: 80,
       podRate: { counter: 'http_requests_total', averageValue: 1000 },
     },
+    vertical: { minAllowed: { cpu: '100m', memory: '128Mi' }, maxAllowed: { cpu: '2', memory: '2Gi' } },
+    priority: 'standard',
     scratch: [tmp],
     gpuCapable: false,
     calls: [
@@ -312,6 +333,8 @@ export const services: readonly ServiceSpec[] = [
     secretKeys: ['redis-url', 'jwt-secret'],
     resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     autoscaling: { minReplicas: 2, maxReplicas: 8, cpuUtilization: 70 },
+    vertical: { minAllowed: { cpu: '100m', memory: '128Mi' }, maxAllowed: { cpu: '2', memory: '2Gi' } },
+    priority: 'realtime',
     scratch: [tmp],
     gpuCapable: false,
     calls: [{ service: 'neural-processor', port: 'grpc' }],
@@ -346,6 +369,8 @@ export const services: readonly ServiceSpec[] = [
     secretKeys: ['database-url'],
     resources: { requests: { cpu: '1', memory: '4Gi' }, limits: { memory: '8Gi' } },
     replicas: 1,
+    vertical: { minAllowed: { cpu: '500m', memory: '2Gi' }, maxAllowed: { cpu: '8', memory: '32Gi' } },
+    priority: 'batch',
     scratch: [tmp, { name: 'models', mountPath: '/app/models', sizeLimit: '20Gi' }],
     gpuCapable: true,
     calls: [],
@@ -369,6 +394,8 @@ export const services: readonly ServiceSpec[] = [
     secretKeys: ['jwt-secret'],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
     replicas: 2,
+    vertical: { minAllowed: { cpu: '50m', memory: '64Mi' }, maxAllowed: { cpu: '1', memory: '1Gi' } },
+    priority: 'standard',
     scratch: [tmp],
     gpuCapable: false,
     calls: [{ service: 'api-gateway', port: 'http' }],

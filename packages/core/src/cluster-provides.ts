@@ -93,6 +93,12 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
     });
     const target = serviceByName(platform.canary.target);
     provided.push({
+      kind: 'Deployment',
+      name: `${target.name}-primary`,
+      namespace: platform.appNamespace,
+      why: "Flagger's copy of the canary target, which serves the traffic; the target's VPA recommends for it",
+    });
+    provided.push({
       kind: 'Pod',
       name: `${target.name}-primary`,
       namespace: platform.appNamespace,

@@ -33,9 +33,19 @@ export function compareKeys(a: Pair, b: Pair): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * YAML 1.1's schema for the output, so that a string a YAML 1.1 reader would take for something else
+ * (`Off`, `yes`, `0755`) is quoted: kubectl reads YAML as 1.1, and VPA's `updateMode: Off` would become `false`.
+ */
 export function toYaml(value: unknown): string {
   return (
-    header + stringify(plain(value), { sortMapEntries: compareKeys, lineWidth: 0, blockQuote: 'literal' })
+    header +
+    stringify(plain(value), {
+      version: '1.1',
+      sortMapEntries: compareKeys,
+      lineWidth: 0,
+      blockQuote: 'literal',
+    })
   );
 }
 

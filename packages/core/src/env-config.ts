@@ -5,6 +5,12 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
 import type { AppSettings } from './app-settings.ts';
 import { type ResourceSpec, type ServiceName, type ServiceSpec, services } from './catalog.ts';
+import {
+  hpaResources,
+  updatableResources,
+  type VpaUpdateMode,
+  vpaUpdateModes,
+} from './vertical-autoscaling.ts';
 
 /** An environment's name is its folder under overlays/; see environments.ts. */
 export type Environment = string;
@@ -17,6 +23,35 @@ export interface ServiceEnvConfig {
   autoscaling?: { minReplicas: number; maxReplicas: number };
   resources?: ResourceSpec;
   gpu?: boolean;
+  /** What the service's VerticalPodAutoscaler may do; absent: `Off` (recommendations only). */
+  vpa?: VpaUpdateMode;
+}
+
+export const clusterAutoscalerProviders = ['gce', 'aws', 'clusterapi'] as const;
+
+/**
+ * Who adds and removes nodes: GKE's managed autoscaler (nothing to deploy), or a cluster-autoscaler this
+ * repository deploys for a cluster without one (cluster-autoscaler.ts).
+ */
+export type ClusterAutoscalerConfig =
+  | { type: 'gke' }
+  | {
+      type: 'self-managed';
+      /** The cluster-autoscaler release; its minor must be the cluster's Kubernetes minor. */
+      version: string;
+      cloudProvider: (typeof clusterAutoscalerProviders)[number];
+      /** `--node-group-auto-discovery` values, e.g. `mig:namePrefix=neural-engine-,min=1,max=10`. */
+      nodeGroupAutoDiscovery: string[];
+      /** The priority expander's table: node groups (regular expressions) by priority, highest first tried. */
+      expanderPriorities: { priority: number; nodeGroups: string[] }[];
+    };
+
+/** The cluster an environment runs on: its cloud project, location and name, and its node autoscaling. */
+export interface ClusterConfig {
+  project: string;
+  region: string;
+  name: string;
+  autoscaler: ClusterAutoscalerConfig;
 }
 
 export const gatewayClasses = ['istio', 'traefik'] as const;
@@ -53,6 +88,7 @@ export interface ObservabilityConfig {
 
 export interface EnvConfig {
   environment: Environment;
+  cluster: ClusterConfig;
   traffic: TrafficConfig;
   observability: ObservabilityConfig;
   logLevel: (typeof logLevels)[number];
@@ -152,6 +188,83 @@ const observabilitySchema = {
   },
 };
 
+const project = {
+  type: 'string',
+  pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$',
+  description: 'a Google Cloud project ID such as neurascale-dev',
+};
+
+const clusterSchema = {
+  type: 'object',
+  description: 'the cluster the environment runs on and who scales its nodes',
+  additionalProperties: false,
+  required: ['project', 'region', 'name', 'autoscaler'],
+  properties: {
+    project: {
+      ...project,
+      description: "the cluster's Google Cloud project ID (secrets, identities, backups live there)",
+    },
+    region: {
+      type: 'string',
+      pattern: '^[a-z]+-[a-z]+[0-9]+$',
+      description: 'a Google Cloud region such as europe-west4',
+    },
+    name: { type: 'string', pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$', description: 'the cluster name' },
+    autoscaler: {
+      type: 'object',
+      description: "GKE's managed node autoscaler, or a cluster-autoscaler deployed by this repository",
+      required: ['type'],
+      oneOf: [
+        { additionalProperties: false, properties: { type: { const: 'gke' } } },
+        {
+          additionalProperties: false,
+          required: ['type', 'version', 'cloudProvider', 'nodeGroupAutoDiscovery', 'expanderPriorities'],
+          properties: {
+            type: { const: 'self-managed' },
+            version: {
+              type: 'string',
+              pattern: '^v1\\.[0-9]+\\.[0-9]+$',
+              description: "a cluster-autoscaler release such as v1.33.0, of the cluster's Kubernetes minor",
+            },
+            cloudProvider: { enum: [...clusterAutoscalerProviders] },
+            nodeGroupAutoDiscovery: {
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: {
+                type: 'string',
+                pattern: '^[a-z]+:[^\\s]+$',
+                description: 'an auto-discovery spec such as mig:namePrefix=neural-engine-,min=1,max=10',
+              },
+            },
+            expanderPriorities: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['priority', 'nodeGroups'],
+                properties: {
+                  priority: bounded(1, 1000),
+                  nodeGroups: {
+                    type: 'array',
+                    minItems: 1,
+                    items: {
+                      type: 'string',
+                      minLength: 1,
+                      description: 'a regular expression over node group names',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  },
+};
+
 const trafficSchema = {
   type: 'object',
   description: 'north-south traffic, the mesh and progressive delivery',
@@ -220,6 +333,10 @@ function serviceSchema(spec: ServiceSpec): SchemaObject {
   } else {
     properties.replicas = bounded(1, 50);
   }
+  properties.vpa = {
+    enum: [...vpaUpdateModes],
+    description: `what ${spec.name}'s VerticalPodAutoscaler may do (absent: Off, recommendations only)`,
+  };
   if (spec.gpuCapable) {
     properties.gpu = {
       type: 'boolean',
@@ -240,7 +357,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
     title: 'NeuraScale environment config (overlays/<env>/env.json)',
     type: 'object',
     additionalProperties: false,
-    required: ['environment', 'logLevel', 'zoneSpread', 'traffic', 'observability', 'services'],
+    required: ['environment', 'cluster', 'logLevel', 'zoneSpread', 'traffic', 'observability', 'services'],
     properties: {
       $schema: { type: 'string', description: 'this schema, for editors: "../env.schema.json"' },
       environment: {
@@ -248,6 +365,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
         pattern: environmentNamePattern,
         description: 'the name of the folder under overlays/ that holds this file',
       },
+      cluster: clusterSchema,
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
       traffic: trafficSchema,
       observability: observabilitySchema,
@@ -326,6 +444,13 @@ function crossFieldProblems(config: EnvConfig): string[] {
     );
   }
   for (const [name, service] of Object.entries(config.services)) {
+    const spec = services.find((s) => s.name === name);
+    if (spec && service.vpa && service.vpa !== 'Off' && updatableResources(spec).length === 0) {
+      problems.push(
+        `/services/${name}/vpa: its HPA scales on ${hpaResources(spec).join(' and ')}, so a VPA that updates ` +
+          'would fight it: set it to "Off" (recommendations only) or leave it out',
+      );
+    }
     const scaling = service.autoscaling;
     if (scaling && scaling.minReplicas > scaling.maxReplicas) {
       problems.push(

@@ -8,6 +8,7 @@ import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './a
 import { buildCanary } from './canary.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
 import { certificateObjects } from './certificates.ts';
+import { clusterAutoscalerFolder, clusterAutoscalerObjects } from './cluster-autoscaler.ts';
 import { clusterProvidesFile, renderClusterProvides } from './cluster-provides.ts';
 import { enabledComponents } from './components.ts';
 import { applicationFile, configMapGenerator } from './config-maps.ts';
@@ -18,6 +19,7 @@ import { versionLabel } from './labels.ts';
 import { buildMonitoringDir, monitoringFolder } from './observability/index.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
+import { verticalAutoscalerPatch } from './vertical-autoscaling.ts';
 import { imageName, topologySpread } from './workloads.ts';
 
 /** A strategic-merge patch: any subset of the object's fields, typed by the object's own interfaces. */
@@ -119,6 +121,13 @@ export function platformDirs(
     [monitoringFolder, buildMonitoringDir(env, catalog)],
   ]);
   if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
+  const nodeAutoscaler = clusterAutoscalerObjects(env);
+  if (nodeAutoscaler.length > 0) {
+    dirs.set(
+      clusterAutoscalerFolder,
+      kustomizeDir({ objects: new ResourceSet().add(...nodeAutoscaler).list() }),
+    );
+  }
   return dirs;
 }
 
@@ -152,6 +161,8 @@ export function buildOverlay(
     patches.push(workloadPatch(spec, env, service));
     const hpa = autoscalerPatch(spec, service);
     if (hpa) patches.push(hpa);
+    const vpa = verticalAutoscalerPatch(spec, service.vpa ?? 'Off');
+    if (vpa) patches.push(vpa);
     if (service.tag !== platform.baseImageTag) images.push({ name: imageName(spec), newTag: service.tag });
   }
   return kustomizeDir({

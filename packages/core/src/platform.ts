@@ -1,6 +1,6 @@
 // Shared platform facts the application tier depends on. One place, so that a namespace or port
 // used by a NetworkPolicy and by an app config can never drift apart.
-import type { DataStoreName, SecretKey } from './catalog.ts';
+import type { DataStoreName, PriorityTier, SecretKey } from './catalog.ts';
 
 export const platform = {
   partOf: 'neural-engine',
@@ -106,6 +106,38 @@ export const platform = {
       'jwt-secret': 'neural-engine-jwt-secret',
     } satisfies Record<SecretKey, string>,
   },
+  /**
+   * The PriorityClasses (scheduling.ts). Values stay far below the system classes (2,000,000,000) so that
+   * node-critical pods still win; batch work never preempts anything.
+   */
+  priorityClasses: {
+    'platform-critical': {
+      name: 'neurascale-platform-critical',
+      value: 1_000_000,
+      description:
+        "The platform's own controllers (cluster autoscaler, ingress, mesh control plane, monitoring): everything else depends on them",
+    },
+    realtime: {
+      name: 'neurascale-realtime',
+      value: 100_000,
+      description:
+        'The real-time signal path (device sessions, processing, live streams): keeps running when nodes are short',
+    },
+    standard: {
+      name: 'neurascale-standard',
+      value: 10_000,
+      description: 'Interactive APIs: yield to the real-time path, outrank batch work',
+    },
+    batch: {
+      name: 'neurascale-batch',
+      value: 1_000,
+      preemptionPolicy: 'Never',
+      description: 'Training and batch inference: first to be preempted, never preempts others',
+    },
+  } satisfies Record<
+    PriorityTier,
+    { name: string; value: number; description: string; preemptionPolicy?: 'Never' }
+  >,
   gpu: {
     resource: 'nvidia.com/gpu',
     runtimeClassName: 'nvidia',

@@ -12,6 +12,7 @@ import { configMapName } from './config-maps.ts';
 import { secretName } from './external-secrets.ts';
 import { selectorLabels, workloadLabels } from './labels.ts';
 import { platform, secretEnvNames } from './platform.ts';
+import { priorityClassName } from './scheduling.ts';
 
 export const configVolume = 'config';
 /** Extra time on top of preStop sleep + app shutdown before the kubelet sends SIGKILL. */
@@ -131,6 +132,7 @@ export function podTemplate(spec: ServiceSpec, tag: string): IPodTemplateSpec {
     spec: {
       serviceAccountName: spec.name,
       automountServiceAccountToken: false,
+      priorityClassName: priorityClassName(spec.priority),
       enableServiceLinks: false,
       securityContext: {
         runAsNonRoot: true,

@@ -17,7 +17,12 @@ describe('app tier base layout', () => {
   it('keeps the tier objects at the top and each service in its own folder with its config', () => {
     expect([...base.keys()].sort()).toEqual(['', ...services.map((s) => s.name)].sort());
     const top = base.get('') as NonNullable<ReturnType<typeof base.get>>;
-    expect(top.objects.map((o) => o.kind).sort()).toEqual(['Namespace', 'NetworkPolicy', 'NetworkPolicy']);
+    expect(top.objects.map((o) => o.kind).sort()).toEqual([
+      'Namespace',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      ...Array(Object.keys(platform.priorityClasses).length).fill('PriorityClass'),
+    ]);
     expect(top.directories).toEqual(services.map((s) => s.name).sort());
     for (const s of services) {
       const dir = base.get(s.name);

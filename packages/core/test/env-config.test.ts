@@ -49,7 +49,7 @@ describe('environment config', () => {
       (c) => (c.services['api-gateway'].autoscalling = { minReplicas: 1, maxReplicas: 2 }),
     );
     expect(problem).toMatch(
-      /^\/services\/api-gateway: unknown field "autoscalling" \(allowed: tag, resources, autoscaling\)$/,
+      /^\/services\/api-gateway: unknown field "autoscalling" \(allowed: tag, resources, autoscaling, vpa\)$/,
     );
   });
 

@@ -17,6 +17,7 @@ const plain = (o: unknown) => JSON.parse(JSON.stringify(o)) as Json;
 function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
   return {
     environment: 'test',
+    cluster: { project: 'example-test', region: 'europe-west4', name: 'test', autoscaler: { type: 'gke' } },
     logLevel: 'info',
     zoneSpread: 'preferred',
     traffic: {
@@ -269,7 +270,12 @@ describe('canary', () => {
       'Service/api-gateway',
       'DestinationRule/api-gateway',
       'VirtualService/api-gateway',
+      'VerticalPodAutoscaler/api-gateway',
     ]);
+    // The VPA follows the pods that serve: Flagger's -primary copy.
+    expect(JSON.parse(JSON.stringify(component.patches[3])).spec).toEqual({
+      targetRef: { name: 'api-gateway-primary' },
+    });
     const names = component.objects.map((o) => `${o.kind}/${o.metadata?.name}`);
     expect(names).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,7 @@
 // End to end with the real pinned binaries: generate into a temporary directory, render every overlay
 // with kustomize, validate with kubeconform for every Kubernetes version of the matrix and with the
 // Pod Security checker.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clusterProvidesFile, environments, generate, repoRoot, services, subtrees } from '@neurascale/core';
@@ -104,5 +104,52 @@ describe('pod security in the rendered stream', () => {
       field: 'spec.template.spec.containers[0].securityContext.privileged',
       fix: expect.stringMatching(/^Remove securityContext\.privileged/),
     });
+  });
+});
+
+/**
+ * What no committed environment switches on renders and validates too: an environment derived from
+ * production with every optional platform item on (a self-managed cluster-autoscaler, ...), generated into
+ * a scratch workspace through the same builders and validated with every offline engine.
+ */
+describe('platform items no committed environment switches on', () => {
+  let root: string;
+  let dir: string;
+
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'variant-'));
+    const config = JSON.parse(readFileSync(join(repoRoot, 'overlays', 'production', 'env.json'), 'utf8'));
+    config.environment = 'variant';
+    config.cluster.autoscaler = {
+      type: 'self-managed',
+      version: 'v1.33.0',
+      cloudProvider: 'gce',
+      nodeGroupAutoDiscovery: ['mig:namePrefix=neural-engine-variant-,min=1,max=10'],
+      expanderPriorities: [
+        { priority: 50, nodeGroups: ['.*-spot-.*'] },
+        { priority: 10, nodeGroups: ['.*-standard-.*'] },
+        { priority: 1, nodeGroups: ['.*-gpu-.*'] },
+      ],
+    };
+    mkdirSync(join(root, 'overlays', 'variant'), { recursive: true });
+    writeFileSync(join(root, 'overlays', 'variant', 'env.json'), JSON.stringify(config));
+    generate({ root, out: join(root, 'generated'), only: ['base', 'components', 'variant'], check: false });
+    dir = join(root, 'generated', 'overlays', 'variant');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('validates clean, the self-managed cluster-autoscaler included', () => {
+    const result = validatePaths([dir], { provided: [join(dir, clusterProvidesFile)] });
+    expect(result.findings).toEqual([]);
+    const objects = parseDocuments(kustomizeBuild(dir), 'variant').docs.map((d) => d.ref);
+    expect(objects).toContainEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'kube-system',
+      name: 'cluster-autoscaler',
+    });
+    expect(objects).toContainEqual(
+      expect.objectContaining({ kind: 'ConfigMap', name: 'cluster-autoscaler-priority-expander' }),
+    );
   });
 });

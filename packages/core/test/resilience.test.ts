@@ -1,0 +1,161 @@
+// The resilience builders: priority classes, vertical autoscaling beside the HPAs, and the self-managed
+// cluster-autoscaler.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { type ServiceSpec, serviceByName, services } from '../src/catalog.ts';
+import { clusterAutoscalerObjects, expanderPriorities } from '../src/cluster-autoscaler.ts';
+import { type EnvConfig, parseEnvConfig } from '../src/env-config.ts';
+import { envConfigPath } from '../src/environments.ts';
+import { repoRoot } from '../src/generate.ts';
+import { platform } from '../src/platform.ts';
+import { buildPriorityClasses } from '../src/scheduling.ts';
+import {
+  buildVerticalAutoscaler,
+  hpaResources,
+  updatableResources,
+  verticalAutoscalerPatch,
+} from '../src/vertical-autoscaling.ts';
+import { buildWorkload } from '../src/workloads.ts';
+
+type Json = Record<string, any>;
+const plain = (o: unknown) => JSON.parse(JSON.stringify(o)) as Json;
+
+function envConfig(name = 'production', mutate: (c: Json) => void = () => {}): EnvConfig {
+  const config = JSON.parse(readFileSync(envConfigPath(name, repoRoot), 'utf8'));
+  mutate(config);
+  return parseEnvConfig(`overlays/${name}/env.json`, JSON.stringify(config), name);
+}
+
+describe('priority classes', () => {
+  const classes = buildPriorityClasses().map(plain);
+  const value = (tier: ServiceSpec['priority']) =>
+    classes.find((c) => c.metadata.name === platform.priorityClasses[tier].name)?.value;
+
+  it('rank the real-time path above the APIs above batch work, all below the system classes', () => {
+    expect(value('realtime')).toBeGreaterThan(value('standard'));
+    expect(value('standard')).toBeGreaterThan(value('batch'));
+    for (const c of classes) {
+      expect(c.value).toBeLessThan(1_000_000_000);
+      expect(c.globalDefault).toBe(false);
+    }
+    const batch = classes.find((c) => c.metadata.name === platform.priorityClasses.batch.name);
+    expect(batch?.preemptionPolicy).toBe('Never');
+  });
+
+  it.each(services)('$name runs at the class of its catalog tier', (s) => {
+    const pod = plain(buildWorkload(s, '1.0.0')).spec.template.spec;
+    expect(pod.priorityClassName).toBe(platform.priorityClasses[s.priority].name);
+    expect(classes.map((c) => c.metadata.name)).toContain(pod.priorityClassName);
+  });
+
+  it('puts the signal path at real-time and training at batch', () => {
+    expect(serviceByName('neural-processor').priority).toBe('realtime');
+    expect(serviceByName('device-manager').priority).toBe('realtime');
+    expect(serviceByName('ml-pipeline').priority).toBe('batch');
+  });
+});
+
+describe('vertical pod autoscalers', () => {
+  it.each(services)(
+    '$name: recommendation-only in the base, the app container bounded, sidecars untouched',
+    (s) => {
+      const vpa = plain(buildVerticalAutoscaler(s));
+      expect(vpa.spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: s.kind, name: s.name });
+      expect(vpa.spec.updatePolicy.updateMode).toBe('Off');
+      const [app, rest] = vpa.spec.resourcePolicy.containerPolicies;
+      expect(app).toMatchObject({ containerName: s.name, minAllowed: s.vertical.minAllowed });
+      expect(rest).toEqual({ containerName: '*', mode: 'Off' });
+    },
+  );
+
+  it('lets an updating VPA act only on what the HPA does not scale on', () => {
+    const processor = serviceByName('neural-processor');
+    expect(hpaResources(processor)).toEqual(['cpu']);
+    const patch = plain(verticalAutoscalerPatch(processor, 'Initial'));
+    expect(patch.spec.updatePolicy.updateMode).toBe('Initial');
+    expect(patch.spec.resourcePolicy.containerPolicies[0].controlledResources).toEqual(['memory']);
+    const fixed = plain(verticalAutoscalerPatch(serviceByName('ml-pipeline'), 'Recreate'));
+    expect(fixed.spec.resourcePolicy.containerPolicies[0].controlledResources).toEqual(['cpu', 'memory']);
+    expect(verticalAutoscalerPatch(processor, 'Off')).toBeUndefined();
+  });
+
+  it('refuses an updating VPA where the HPA scales on both resources, naming the field and the fix', () => {
+    const gateway = serviceByName('api-gateway');
+    expect(updatableResources(gateway)).toEqual([]);
+    expect(() => verticalAutoscalerPatch(gateway, 'Recreate')).toThrow(/can only recommend/);
+    expect(() =>
+      envConfig('production', (c) => {
+        c.services['api-gateway'].vpa = 'InPlaceOrRecreate';
+      }),
+    ).toThrow(/\/services\/api-gateway\/vpa: its HPA scales on cpu and memory.*set it to "Off"/s);
+  });
+});
+
+describe('cluster autoscaler', () => {
+  const selfManaged = (mutate: (a: Json) => void = () => {}) =>
+    envConfig('production', (c) => {
+      c.cluster.autoscaler = {
+        type: 'self-managed',
+        version: 'v1.33.0',
+        cloudProvider: 'gce',
+        nodeGroupAutoDiscovery: ['mig:namePrefix=neural-engine-,min=1,max=10'],
+        expanderPriorities: [
+          { priority: 50, nodeGroups: ['.*-spot-.*'] },
+          { priority: 10, nodeGroups: ['.*-standard-.*', '.*-highmem-.*'] },
+        ],
+      };
+      mutate(c.cluster.autoscaler);
+    });
+
+  it('emits nothing where GKE scales the nodes', () => {
+    expect(clusterAutoscalerObjects(envConfig('production'))).toEqual([]);
+  });
+
+  it('runs the pinned registry.k8s.io image with the priority expander, its table and the spec scale-down', () => {
+    const objects = clusterAutoscalerObjects(selfManaged()).map(plain);
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const container = deployment?.spec.template.spec.containers[0];
+    expect(container.image).toBe('registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.0');
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--cloud-provider=gce',
+        '--expander=priority',
+        '--node-group-auto-discovery=mig:namePrefix=neural-engine-,min=1,max=10',
+        '--scale-down-delay-after-add=10m',
+        '--scale-down-unneeded-time=10m',
+        '--skip-nodes-with-local-storage=false',
+      ]),
+    );
+    expect(deployment?.spec.template.spec.priorityClassName).toBe(
+      platform.priorityClasses['platform-critical'].name,
+    );
+    const table = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === 'cluster-autoscaler-priority-expander',
+    );
+    expect(table?.metadata.namespace).toBe('kube-system');
+    expect(parse(table?.data.priorities)).toEqual({
+      50: ['.*-spot-.*'],
+      10: ['.*-standard-.*', '.*-highmem-.*'],
+    });
+    // The autoscaler may read and update its own ConfigMaps only.
+    const role = objects.find((o) => o.kind === 'Role');
+    expect(role?.rules[1].resourceNames).toContain('cluster-autoscaler-priority-expander');
+  });
+
+  it('merges node groups that share a priority', () => {
+    const config = selfManaged((a) => {
+      a.expanderPriorities = [
+        { priority: 5, nodeGroups: ['a'] },
+        { priority: 5, nodeGroups: ['b'] },
+      ];
+    }).cluster.autoscaler;
+    expect(config.type === 'self-managed' && parse(expanderPriorities(config))).toEqual({ 5: ['a', 'b'] });
+  });
+
+  it('refuses a malformed version with the field and an example', () => {
+    expect(() => selfManaged((a) => (a.version = '1.33'))).toThrow(
+      /\/cluster\/autoscaler\/version: "1.33" is not valid: expected a cluster-autoscaler release such as v1.33.0/,
+    );
+  });
+});
