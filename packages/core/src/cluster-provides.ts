@@ -66,6 +66,11 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       why: 'the data stores (PostgreSQL, Redis, Kafka) run there, installed by their operators',
     })),
     {
+      kind: 'Namespace',
+      name: platform.backup.namespace,
+      why: 'Velero runs there (installed by the platform) and reads its locations and schedules there',
+    },
+    {
       kind: 'ClusterSecretStore',
       name: platform.secrets.store,
       why: "External Secrets' store for the environment's cloud secret manager, installed with the cluster",

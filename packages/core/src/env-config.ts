@@ -86,9 +86,19 @@ export interface ObservabilityConfig {
   logs: { retentionDays: number; storage: LogStorage };
 }
 
+/** Where Velero keeps an environment's backups and for how long. */
+export interface BackupConfig {
+  bucket: string;
+  /** The Google service account Velero acts as (Workload Identity), with access to the bucket and disks. */
+  serviceAccount: string;
+  /** Days each schedule's backups are kept (backup.ts names the schedules). */
+  retentionDays: { daily: number; hourly: number };
+}
+
 export interface EnvConfig {
   environment: Environment;
   cluster: ClusterConfig;
+  backup: BackupConfig;
   traffic: TrafficConfig;
   observability: ObservabilityConfig;
   logLevel: (typeof logLevels)[number];
@@ -265,6 +275,47 @@ const clusterSchema = {
   },
 };
 
+const googleServiceAccount = {
+  type: 'string',
+  pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com$',
+  description: 'a Google service account such as velero@neurascale-dev.iam.gserviceaccount.com',
+};
+
+const bucket = {
+  type: 'string',
+  pattern: '^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$',
+  description: 'a GCS bucket name in the environment project',
+};
+
+const backupSchema = {
+  type: 'object',
+  description: 'where Velero keeps the backups and for how long',
+  additionalProperties: false,
+  required: ['bucket', 'serviceAccount', 'retentionDays'],
+  properties: {
+    bucket,
+    serviceAccount: {
+      ...googleServiceAccount,
+      description: 'the Google service account Velero acts as through Workload Identity',
+    },
+    retentionDays: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['daily', 'hourly'],
+      properties: {
+        daily: {
+          ...bounded(1, 400),
+          description: 'days the daily backups of the app and data namespaces are kept',
+        },
+        hourly: {
+          ...bounded(1, 30),
+          description: "days the hourly backups of device-manager's data are kept",
+        },
+      },
+    },
+  },
+};
+
 const trafficSchema = {
   type: 'object',
   description: 'north-south traffic, the mesh and progressive delivery',
@@ -357,7 +408,16 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
     title: 'NeuraScale environment config (overlays/<env>/env.json)',
     type: 'object',
     additionalProperties: false,
-    required: ['environment', 'cluster', 'logLevel', 'zoneSpread', 'traffic', 'observability', 'services'],
+    required: [
+      'environment',
+      'cluster',
+      'backup',
+      'logLevel',
+      'zoneSpread',
+      'traffic',
+      'observability',
+      'services',
+    ],
     properties: {
       $schema: { type: 'string', description: 'this schema, for editors: "../env.schema.json"' },
       environment: {
@@ -366,6 +426,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
         description: 'the name of the folder under overlays/ that holds this file',
       },
       cluster: clusterSchema,
+      backup: backupSchema,
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
       traffic: trafficSchema,
       observability: observabilitySchema,

@@ -5,6 +5,7 @@ import type { IHorizontalPodAutoscalerSpec } from 'kubernetes-models/autoscaling
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { type AppSettings, defaultAppSettings, renderApplicationYaml } from './app-settings.ts';
+import { backupFolder, backupObjects } from './backup.ts';
 import { buildCanary } from './canary.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
 import { certificateObjects } from './certificates.ts';
@@ -119,6 +120,7 @@ export function platformDirs(
     ['gateway', kustomizeDir({ objects: new ResourceSet().add(...gatewayObjects(env, catalog)).list() })],
     ['certificates', kustomizeDir({ objects: new ResourceSet().add(...certificateObjects(env)).list() })],
     [monitoringFolder, buildMonitoringDir(env, catalog)],
+    [backupFolder, kustomizeDir({ objects: new ResourceSet().add(...backupObjects(env)).list() })],
   ]);
   if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
   const nodeAutoscaler = clusterAutoscalerObjects(env);

@@ -65,6 +65,8 @@ export const platform = {
     prometheus: 'http://prometheus-operated.monitoring:9090',
   },
   monitoringNamespace: 'monitoring',
+  /** Velero (installed by the platform) runs in this namespace and reads its configuration there. */
+  backup: { namespace: 'velero', provider: 'velero.io/gcp' },
   /** This repository: alerts link their runbook sections in it, and Argo CD reads the generated tree from it. */
   repository: { url: 'https://github.com/neurascale/neural-engine-deploy', revision: 'main' },
   monitoring: {

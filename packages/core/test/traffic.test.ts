@@ -18,6 +18,11 @@ function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
   return {
     environment: 'test',
     cluster: { project: 'example-test', region: 'europe-west4', name: 'test', autoscaler: { type: 'gke' } },
+    backup: {
+      bucket: 'example-test-backups',
+      serviceAccount: 'velero@example-test.iam.gserviceaccount.com',
+      retentionDays: { daily: 7, hourly: 1 },
+    },
     logLevel: 'info',
     zoneSpread: 'preferred',
     traffic: {

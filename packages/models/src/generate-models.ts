@@ -37,6 +37,15 @@ export interface ModelSource {
 
 export const modelSources: readonly ModelSource[] = [
   { name: 'flagger', module: 'github.com/fluxcd/flagger', files: ['artifacts/flagger/crd.yaml'] },
+  {
+    name: 'velero',
+    module: 'github.com/vmware-tanzu/velero',
+    files: [
+      'config/crd/v1/bases/velero.io_backupstoragelocations.yaml',
+      'config/crd/v1/bases/velero.io_schedules.yaml',
+      'config/crd/v1/bases/velero.io_volumesnapshotlocations.yaml',
+    ],
+  },
 ];
 
 /** The toolchain's pin of the source's module: the version the schemas are built from. */

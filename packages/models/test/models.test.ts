@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Canary, MetricTemplate } from '@neurascale/models/flagger';
+import { Schedule } from '@neurascale/models/velero';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareTrees, generateModels, modelSources, modelsDir, pinOf } from '../src/generate-models.ts';
 
@@ -72,5 +73,16 @@ describe('Flagger models', () => {
       });
     expect(() => template('prometheus').validate()).not.toThrow();
     expect(() => template('bogus').validate()).toThrow(/allowed values|must be equal to one of/);
+  });
+});
+
+describe('Velero models', () => {
+  it('accept a schedule and reject one without its cron', () => {
+    const spec = { schedule: '0 * * * *', template: { includedNamespaces: ['app'], ttl: '24h0m0s' } };
+    expect(() => new Schedule({ metadata: { name: 'hourly' }, spec }).validate()).not.toThrow();
+    const { schedule: _dropped, ...partial } = spec;
+    expect(() =>
+      new Schedule({ metadata: { name: 'hourly' }, spec: partial as typeof spec }).validate(),
+    ).toThrow(/schedule/);
   });
 });

@@ -5,6 +5,7 @@
 // ceiling, a volume filling up, a scrape target gone, a certificate not renewed, a backup failed or missing,
 // an Argo CD application out of sync or degraded. Every alert carries severity, summary, description and a
 // runbook_url that points at its section of docs/runbook.md (a test holds them together).
+import { backupSchedules } from '../backup.ts';
 import { dataStoreNamespaces, platform } from '../platform.ts';
 import { selector } from './promql.ts';
 import { records, runbook } from './rules.ts';
@@ -270,7 +271,9 @@ export function platformAlerts(): TestedAlert[] {
     name: 'neural-engine-tls',
     exported_namespace: 'istio-ingress',
   };
-  const schedule = { schedule: 'neural-engine-daily' };
+  const [daily, frequent] = [...backupSchedules()].sort((a, b) => b.intervalHours - a.intervalHours);
+  const schedule = { schedule: daily?.name ?? '' };
+  const hourly = { schedule: frequent?.name ?? '' };
   const app = {
     name: 'neural-engine-production',
     project: 'neural-engine',
@@ -323,21 +326,31 @@ export function platformAlerts(): TestedAlert[] {
     alert(
       'VeleroBackupMissing',
       {
-        expr: `time() - ${selector('velero_backup_last_successful_timestamp', { schedule: { not: '' } })} > ${25 * 3600}`,
+        // Each schedule may be late by one hour past its interval.
+        expr: backupSchedules()
+          .map(
+            (b) =>
+              `(time() - ${selector('velero_backup_last_successful_timestamp', { schedule: b.name })} > ${(b.intervalHours + 1) * 3600})`,
+          )
+          .join(' or '),
         for: '15m',
         severity: 'critical',
-        summary: 'Schedule {{ $labels.schedule }} has no successful backup for more than 25 hours',
+        summary: 'Schedule {{ $labels.schedule }} has missed its backup',
         description:
-          'The last successful backup of schedule {{ $labels.schedule }} is more than 25 hours old: a daily ' +
-          'schedule missed its run; restores would lose more than a day.',
+          'The last successful backup of schedule {{ $labels.schedule }} is older than its interval plus an ' +
+          'hour: a run failed or did not start, and a restore would lose more than the schedule promises.',
       },
       {
-        // The last success 26 hours before the test starts; the healthy schedule succeeds every minute.
+        // The hourly schedule's last success 3 hours before the test starts: missing. The daily one's, 3
+        // hours old too, is within its interval: the thresholds are per schedule.
         interval: minute,
         at: '20m',
-        unhealthy: [series('velero_backup_last_successful_timestamp', schedule, `${-26 * 3600}x40`)],
-        healthy: [series('velero_backup_last_successful_timestamp', schedule, '0+60x40')],
-        labels: schedule,
+        unhealthy: [series('velero_backup_last_successful_timestamp', hourly, `${-3 * 3600}x40`)],
+        healthy: [
+          series('velero_backup_last_successful_timestamp', hourly, '0+60x40'),
+          series('velero_backup_last_successful_timestamp', schedule, `${-3 * 3600}x40`),
+        ],
+        labels: hourly,
       },
     ),
     alert(

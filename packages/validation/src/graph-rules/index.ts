@@ -26,6 +26,7 @@ import { privilegedPort } from './privileged-port.ts';
 import { probesIdentical } from './probes-identical.ts';
 import { promqlInvalid } from './promql-invalid.ts';
 import { promqlMetricUndeclared } from './promql-metric-undeclared.ts';
+import { pvcBackupMissing } from './pvc-backup-missing.ts';
 import { rbacWildcard } from './rbac-wildcard.ts';
 import { readinessProbeMissing } from './readiness-probe-missing.ts';
 import { readonlyRootFsMissing } from './readonly-root-fs-missing.ts';
@@ -56,6 +57,7 @@ export const graphRules: readonly GraphRule[] = [
   pdbMinAvailableBlocks,
   hpaVpaConflict,
   hpaMetricUnserved,
+  pvcBackupMissing,
   promqlInvalid,
   promqlMetricUndeclared,
   configReferenceMissing,
