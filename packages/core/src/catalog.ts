@@ -124,6 +124,11 @@ export interface ServiceSpec {
   /** Bounds of the service's VerticalPodAutoscaler (recommendation-only unless an environment says otherwise). */
   vertical: VerticalBounds;
   priority: Exclude<PriorityTier, 'platform-critical'>;
+  /**
+   * Why the service calls Google Cloud APIs, if it does: its ServiceAccount then acts as the Google service
+   * account `<name>@<project>` through Workload Identity (cloud-identity.ts). Absent: no cloud identity.
+   */
+  cloudAccess?: string;
   persistence?: PersistenceSpec;
   scratch: ScratchVolumeSpec[];
   /** The service can run on a GPU; each environment decides whether it does. */
@@ -199,6 +204,7 @@ export const services: readonly ServiceSpec[] = [
     autoscaling: { minReplicas: 2, maxReplicas: 10, cpuUtilization: 70 },
     vertical: { minAllowed: { cpu: '250m', memory: '512Mi' }, maxAllowed: { cpu: '4', memory: '8Gi' } },
     priority: 'realtime',
+    cloudAccess: "writes processed signal windows to the environment's GCS bucket",
     scratch: [tmp, { name: 'cache', mountPath: '/app/cache', sizeLimit: '1Gi' }],
     gpuCapable: true,
     calls: [],
@@ -371,6 +377,7 @@ export const services: readonly ServiceSpec[] = [
     replicas: 1,
     vertical: { minAllowed: { cpu: '500m', memory: '2Gi' }, maxAllowed: { cpu: '8', memory: '32Gi' } },
     priority: 'batch',
+    cloudAccess: 'reads training data and writes model artifacts in GCS',
     scratch: [tmp, { name: 'models', mountPath: '/app/models', sizeLimit: '20Gi' }],
     gpuCapable: true,
     calls: [],

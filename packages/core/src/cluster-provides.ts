@@ -71,9 +71,15 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       why: 'Velero runs there (installed by the platform) and reads its locations and schedules there',
     },
     {
-      kind: 'ClusterSecretStore',
-      name: platform.secrets.store,
-      why: "External Secrets' store for the environment's cloud secret manager, installed with the cluster",
+      kind: 'Namespace',
+      name: platform.secrets.operator.namespace,
+      why: 'the External Secrets operator runs there (its chart, with the values in external-secrets/values/)',
+    },
+    {
+      kind: 'ServiceAccount',
+      name: platform.secrets.operator.serviceAccount,
+      namespace: platform.secrets.operator.namespace,
+      why: 'created by the External Secrets chart; the secret store authenticates as it (Workload Identity)',
     },
   ];
   if (traffic.mesh) {

@@ -9,6 +9,7 @@ import { backupFolder, backupObjects } from './backup.ts';
 import { buildCanary } from './canary.ts';
 import { type ResourceSpec, type ServiceSpec, services } from './catalog.ts';
 import { certificateObjects } from './certificates.ts';
+import { workloadIdentityPatch } from './cloud-identity.ts';
 import { clusterAutoscalerFolder, clusterAutoscalerObjects } from './cluster-autoscaler.ts';
 import { clusterProvidesFile, renderClusterProvides } from './cluster-provides.ts';
 import { enabledComponents } from './components.ts';
@@ -20,6 +21,7 @@ import { versionLabel } from './labels.ts';
 import { buildMonitoringDir, monitoringFolder } from './observability/index.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
+import { buildClusterSecretStore, externalSecretsValuesFile, secretStoreFolder } from './secret-store.ts';
 import { verticalAutoscalerPatch } from './vertical-autoscaling.ts';
 import { imageName, topologySpread } from './workloads.ts';
 
@@ -121,6 +123,13 @@ export function platformDirs(
     ['certificates', kustomizeDir({ objects: new ResourceSet().add(...certificateObjects(env)).list() })],
     [monitoringFolder, buildMonitoringDir(env, catalog)],
     [backupFolder, kustomizeDir({ objects: new ResourceSet().add(...backupObjects(env)).list() })],
+    [
+      secretStoreFolder,
+      kustomizeDir({
+        objects: [buildClusterSecretStore(env)],
+        dataFiles: new Map([['values/external-secrets.yaml', externalSecretsValuesFile(env)]]),
+      }),
+    ],
   ]);
   if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
   const nodeAutoscaler = clusterAutoscalerObjects(env);
@@ -165,6 +174,8 @@ export function buildOverlay(
     if (hpa) patches.push(hpa);
     const vpa = verticalAutoscalerPatch(spec, service.vpa ?? 'Off');
     if (vpa) patches.push(vpa);
+    const identity = workloadIdentityPatch(spec, env);
+    if (identity) patches.push(identity);
     if (service.tag !== platform.baseImageTag) images.push({ name: imageName(spec), newTag: service.tag });
   }
   return kustomizeDir({

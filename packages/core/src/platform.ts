@@ -100,6 +100,17 @@ export const platform = {
   secrets: {
     /** ClusterSecretStore backed by the environment's cloud secret manager (one per cluster). */
     store: 'gcp-secret-manager',
+    /**
+     * The External Secrets operator: its chart at the version of the CRDs the validator checks against
+     * (packages/toolchain/versions.json), its namespace and ServiceAccount (the chart creates it), and the
+     * Google service account that reads the secret manager.
+     */
+    operator: {
+      chart: { repository: 'https://charts.external-secrets.io', name: 'external-secrets', version: '1.3.2' },
+      namespace: 'external-secrets',
+      serviceAccount: 'external-secrets',
+      googleAccount: 'external-secrets',
+    },
     refreshInterval: '1h',
     /** Remote secret names; each environment's store points at its own project. */
     remoteKeys: {

@@ -101,15 +101,24 @@ describe('components', () => {
 });
 
 describe('cluster-provides.yaml', () => {
-  it('declares the namespaces, the secret store and (where a GPU runs) the runtime the overlay relies on, outside the kustomization', () => {
+  it("declares the namespaces, the secret operator's identity and (where a GPU runs) the runtime the overlay relies on, outside the kustomization", () => {
     generate({ out: out(), only: subtrees(work), check: false, root: work });
     const production = snapshot(join(out(), 'overlays', 'production'));
     const declared = production['/cluster-provides.yaml'] ?? '';
     expect(declared).toContain('kind: ClusterProvides\n');
-    for (const name of ['istio-ingress', 'monitoring', 'neural-data', 'gcp-secret-manager', 'nvidia']) {
+    for (const name of [
+      'istio-ingress',
+      'monitoring',
+      'neural-data',
+      'velero',
+      'external-secrets',
+      'nvidia',
+    ]) {
       expect(declared).toContain(`name: ${name}\n`);
     }
     expect(production['/kustomization.yaml']).not.toContain('cluster-provides');
+    // The secret store is generated now (external-secrets/), no longer assumed.
+    expect(declared).not.toContain('ClusterSecretStore');
     const dev = snapshot(join(out(), 'overlays', 'dev'))['/cluster-provides.yaml'] ?? '';
     expect(dev).toContain('name: monitoring\n');
     expect(dev).not.toContain('RuntimeClass');

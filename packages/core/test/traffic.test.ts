@@ -305,9 +305,17 @@ describe('switches', () => {
       'gateway',
       'certificates',
       'monitoring',
+      'backup',
+      'external-secrets',
       'canary',
     ]);
-    expect([...platformDirs(env()).keys()]).toEqual(['gateway', 'certificates', 'monitoring']);
+    expect([...platformDirs(env()).keys()]).toEqual([
+      'gateway',
+      'certificates',
+      'monitoring',
+      'backup',
+      'external-secrets',
+    ]);
   });
 
   it('declares what the cluster must provide for the chosen implementation', () => {

@@ -1,15 +1,18 @@
-// The resilience builders: priority classes, vertical autoscaling beside the HPAs, and the self-managed
-// cluster-autoscaler.
+// The platform builders around the app: priority classes, vertical autoscaling beside the HPAs, the self-managed
+// cluster-autoscaler, the secret store and the cloud identities.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type ServiceSpec, serviceByName, services } from '../src/catalog.ts';
+import { workloadIdentityPatch } from '../src/cloud-identity.ts';
 import { clusterAutoscalerObjects, expanderPriorities } from '../src/cluster-autoscaler.ts';
 import { type EnvConfig, parseEnvConfig } from '../src/env-config.ts';
 import { envConfigPath } from '../src/environments.ts';
 import { repoRoot } from '../src/generate.ts';
 import { platform } from '../src/platform.ts';
 import { buildPriorityClasses } from '../src/scheduling.ts';
+import { buildClusterSecretStore, externalSecretsValues } from '../src/secret-store.ts';
 import {
   buildVerticalAutoscaler,
   hpaResources,
@@ -157,5 +160,50 @@ describe('cluster autoscaler', () => {
     expect(() => selfManaged((a) => (a.version = '1.33'))).toThrow(
       /\/cluster\/autoscaler\/version: "1.33" is not valid: expected a cluster-autoscaler release such as v1.33.0/,
     );
+  });
+});
+
+describe('secret store and cloud identity', () => {
+  const env = envConfig('staging');
+
+  it("reads the environment's own project as the operator's Google identity, for the app and data namespaces only", () => {
+    const store = plain(buildClusterSecretStore(env));
+    expect(store.metadata.name).toBe(platform.secrets.store);
+    expect(store.spec.provider.gcpsm.projectID).toBe('neurascale-staging');
+    expect(store.spec.provider.gcpsm.auth.workloadIdentity).toEqual({
+      clusterProjectID: 'neurascale-staging',
+      clusterLocation: 'europe-west4',
+      clusterName: 'neural-engine-staging',
+      serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' },
+    });
+    expect(store.spec.conditions).toEqual([{ namespaces: ['neural-engine', 'neural-data'] }]);
+    const values = externalSecretsValues(env);
+    expect(values.serviceAccount.annotations).toEqual({
+      'iam.gke.io/gcp-service-account': 'external-secrets@neurascale-staging.iam.gserviceaccount.com',
+    });
+  });
+
+  it('pins the operator chart at the version of the CRDs the validator checks against', () => {
+    const pins = JSON.parse(readFileSync(join(repoRoot, 'packages', 'toolchain', 'versions.json'), 'utf8'));
+    const crds = pins.crds.find((c: Json) => c.module === 'github.com/external-secrets/external-secrets');
+    expect(`v${platform.secrets.operator.chart.version}`).toBe(crds.version);
+  });
+
+  it('gives a Google identity to exactly the services that say why they call Google Cloud', () => {
+    const annotated = services.flatMap((s) => {
+      const patch = workloadIdentityPatch(s, env);
+      return patch ? [[s.name, plain(patch).metadata.annotations] as const] : [];
+    });
+    expect(annotated).toEqual([
+      [
+        'neural-processor',
+        { 'iam.gke.io/gcp-service-account': 'neural-processor@neurascale-staging.iam.gserviceaccount.com' },
+      ],
+      [
+        'ml-pipeline',
+        { 'iam.gke.io/gcp-service-account': 'ml-pipeline@neurascale-staging.iam.gserviceaccount.com' },
+      ],
+    ]);
+    expect(services.filter((s) => s.cloudAccess).map((s) => s.name)).toEqual(annotated.map(([n]) => n));
   });
 });
