@@ -95,10 +95,22 @@ export interface BackupConfig {
   retentionDays: { daily: number; hourly: number };
 }
 
+/** A team running its own workloads in the environment's cluster, in a namespace of its own (tenancy.ts). */
+export interface TenantConfig {
+  /** The namespace is `tenant-<name>`. */
+  name: string;
+  /** The team's group as the cluster's authentication names it (a Google group on GKE). */
+  group: string;
+  quota: { cpu: string; memory: string; storage: string; pods: number };
+  /** Neural Engine services the tenant's pods may call (on their API port). */
+  allowedServices: ServiceName[];
+}
+
 export interface EnvConfig {
   environment: Environment;
   cluster: ClusterConfig;
   backup: BackupConfig;
+  tenants: TenantConfig[];
   traffic: TrafficConfig;
   observability: ObservabilityConfig;
   logLevel: (typeof logLevels)[number];
@@ -316,6 +328,42 @@ const backupSchema = {
   },
 };
 
+function tenantsSchema(catalog: readonly ServiceSpec[]) {
+  return {
+    type: 'array',
+    description: 'teams with a namespace of their own beside the Neural Engine',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'group', 'quota', 'allowedServices'],
+      properties: {
+        name: {
+          type: 'string',
+          pattern: '^[a-z]([a-z0-9-]{0,44}[a-z0-9])?$',
+          description: 'a DNS label such as research (the namespace is tenant-<name>)',
+        },
+        group: {
+          type: 'string',
+          pattern: '^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$',
+          description: "the team's Google group, e.g. research@neurascale.com",
+        },
+        quota: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cpu', 'memory', 'storage', 'pods'],
+          properties: { cpu, memory, storage: memory, pods: bounded(1, 1000) },
+        },
+        allowedServices: {
+          type: 'array',
+          uniqueItems: true,
+          items: { enum: catalog.map((s) => s.name) },
+          description: 'Neural Engine services the tenant may call',
+        },
+      },
+    },
+  };
+}
+
 const trafficSchema = {
   type: 'object',
   description: 'north-south traffic, the mesh and progressive delivery',
@@ -412,6 +460,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       'environment',
       'cluster',
       'backup',
+      'tenants',
       'logLevel',
       'zoneSpread',
       'traffic',
@@ -427,6 +476,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       },
       cluster: clusterSchema,
       backup: backupSchema,
+      tenants: tenantsSchema(catalog),
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
       traffic: trafficSchema,
       observability: observabilitySchema,
@@ -504,6 +554,12 @@ function crossFieldProblems(config: EnvConfig): string[] {
         '/traffic/mesh to true or /traffic/canary to false',
     );
   }
+  const tenantNames = config.tenants.map((t) => t.name);
+  tenantNames.forEach((name, i) => {
+    if (tenantNames.indexOf(name) !== i) {
+      problems.push(`/tenants/${i}/name: "${name}" is declared twice: each tenant needs a name of its own`);
+    }
+  });
   for (const [name, service] of Object.entries(config.services)) {
     const spec = services.find((s) => s.name === name);
     if (spec && service.vpa && service.vpa !== 'Off' && updatableResources(spec).length === 0) {

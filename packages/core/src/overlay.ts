@@ -22,6 +22,7 @@ import { buildMonitoringDir, monitoringFolder } from './observability/index.ts';
 import { platform } from './platform.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 import { buildClusterSecretStore, externalSecretsValuesFile, secretStoreFolder } from './secret-store.ts';
+import { objectsOf, tenantObjects, tenantsFolder } from './tenancy.ts';
 import { verticalAutoscalerPatch } from './vertical-autoscaling.ts';
 import { imageName, topologySpread } from './workloads.ts';
 
@@ -131,6 +132,16 @@ export function platformDirs(
       }),
     ],
   ]);
+  // One folder per tenant: the same guard rails by the same names in each tenant's namespace.
+  if (env.tenants.length > 0) {
+    // One identity space across the tenants (a ResourceSet refuses a duplicate), then a folder each.
+    new ResourceSet().add(...tenantObjects(env));
+    const names = env.tenants.map((t) => t.name).sort();
+    dirs.set(tenantsFolder, kustomizeDir({ directories: names }));
+    for (const tenant of env.tenants) {
+      dirs.set(`${tenantsFolder}/${tenant.name}`, kustomizeDir({ objects: objectsOf(env, tenant) }));
+    }
+  }
   if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
   const nodeAutoscaler = clusterAutoscalerObjects(env);
   if (nodeAutoscaler.length > 0) {
@@ -150,7 +161,8 @@ export function buildOverlayTree(
 ): Map<string, KustomizeDir> {
   const platformFolders = platformDirs(env, catalog);
   const root = buildOverlay(env, paths, catalog);
-  root.directories.push(...platformFolders.keys());
+  // Nested folders (tenants/<name>) are listed by their parent, not by the overlay.
+  root.directories.push(...[...platformFolders.keys()].filter((path) => !path.includes('/')));
   return new Map([['', root], ...platformFolders]);
 }
 

@@ -1,5 +1,5 @@
 // The platform builders around the app: priority classes, vertical autoscaling beside the HPAs, the self-managed
-// cluster-autoscaler, the secret store and the cloud identities.
+// cluster-autoscaler, the secret store, the cloud identities and the tenants.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,12 +7,13 @@ import { parse } from 'yaml';
 import { type ServiceSpec, serviceByName, services } from '../src/catalog.ts';
 import { workloadIdentityPatch } from '../src/cloud-identity.ts';
 import { clusterAutoscalerObjects, expanderPriorities } from '../src/cluster-autoscaler.ts';
-import { type EnvConfig, parseEnvConfig } from '../src/env-config.ts';
+import { type EnvConfig, parseEnvConfig, type TenantConfig } from '../src/env-config.ts';
 import { envConfigPath } from '../src/environments.ts';
 import { repoRoot } from '../src/generate.ts';
 import { platform } from '../src/platform.ts';
 import { buildPriorityClasses } from '../src/scheduling.ts';
 import { buildClusterSecretStore, externalSecretsValues } from '../src/secret-store.ts';
+import { tenantObjects } from '../src/tenancy.ts';
 import {
   buildVerticalAutoscaler,
   hpaResources,
@@ -205,5 +206,108 @@ describe('secret store and cloud identity', () => {
       ],
     ]);
     expect(services.filter((s) => s.cloudAccess).map((s) => s.name)).toEqual(annotated.map(([n]) => n));
+  });
+});
+
+describe('tenants', () => {
+  const env = envConfig('staging');
+  const all = tenantObjects(env).map(plain);
+  const research = env.tenants.find((t) => t.name === 'research') as TenantConfig;
+  const inTenant = (ns: string) => all.filter((o) => o.metadata.namespace === ns);
+
+  it('get a restricted namespace in the mesh, labelled with the tenant, with quota and defaults', () => {
+    const ns = all.find((o) => o.kind === 'Namespace' && o.metadata.name === 'tenant-research');
+    expect(ns?.metadata.labels).toMatchObject({
+      'neurascale.io/tenant': 'research',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'istio-injection': 'enabled',
+    });
+    const quota = inTenant('tenant-research').find((o) => o.kind === 'ResourceQuota');
+    expect(quota?.spec.hard).toMatchObject({
+      'requests.cpu': research.quota.cpu,
+      'requests.memory': research.quota.memory,
+      pods: String(research.quota.pods),
+      'services.loadbalancers': '0',
+      'services.nodeports': '0',
+    });
+    expect(inTenant('tenant-research').some((o) => o.kind === 'LimitRange')).toBe(true);
+  });
+
+  it('start from default deny and open only their own namespace, DNS, istiod and their declared services', () => {
+    const policies = inTenant('tenant-research').filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual([
+      'allow-dns-egress',
+      'allow-istiod-egress',
+      'allow-neural-engine-egress',
+      'allow-same-namespace',
+      'default-deny-all',
+    ]);
+    const egress = policies.find((p) => p.metadata.name === 'allow-neural-engine-egress');
+    expect(egress?.spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'neural-engine' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'neural-engine-api-gateway' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
+    // The app side admits the tenant to that service only, in the network and in the mesh.
+    const admitted = all
+      .filter((o) => o.metadata.namespace === 'neural-engine')
+      .map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(admitted).toEqual(
+      expect.arrayContaining([
+        'NetworkPolicy/api-gateway-from-tenant-research',
+        'AuthorizationPolicy/api-gateway-from-tenant-research',
+        'NetworkPolicy/mcp-server-from-tenant-partner-sandbox',
+      ]),
+    );
+    expect(admitted).not.toContain('NetworkPolicy/mcp-server-from-tenant-research');
+  });
+
+  it("bind the team's group to a Role that cannot touch RBAC, quotas, limits or policies", () => {
+    const role = inTenant('tenant-research').find((o) => o.kind === 'Role');
+    const writes = ['create', 'delete', 'patch', 'update'];
+    for (const rule of role?.rules ?? []) {
+      const guarded = ['roles', 'rolebindings', 'resourcequotas', 'limitranges', 'networkpolicies'];
+      if (rule.resources.some((r: string) => guarded.includes(r))) {
+        expect(
+          rule.verbs.filter((v: string) => writes.includes(v)),
+          rule.resources.join(),
+        ).toEqual([]);
+      }
+      expect(rule.verbs).not.toContain('*');
+      expect(rule.resources).not.toContain('*');
+    }
+    const binding = inTenant('tenant-research').find((o) => o.kind === 'RoleBinding');
+    expect(binding?.subjects).toEqual([
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'research@neurascale.com' },
+    ]);
+  });
+
+  it('leave the mesh out where the environment has none', () => {
+    const plainEnv = envConfig('staging', (c) => {
+      c.traffic.mesh = false;
+      c.traffic.canary = false;
+    });
+    const objects = tenantObjects(plainEnv).map(plain);
+    expect(objects.some((o) => o.kind === 'AuthorizationPolicy')).toBe(false);
+    expect(objects.some((o) => o.metadata.name === 'allow-istiod-egress')).toBe(false);
+  });
+
+  it('refuses a tenant declared twice, and an unknown service, naming the field', () => {
+    expect(() =>
+      envConfig('staging', (c) => {
+        c.tenants.push({ ...c.tenants[0] });
+      }),
+    ).toThrow(/\/tenants\/2\/name: "research" is declared twice/);
+    expect(() =>
+      envConfig('staging', (c) => {
+        c.tenants[0].allowedServices = ['billing'];
+      }),
+    ).toThrow(/\/tenants\/0\/allowedServices\/0: must be one of "neural-processor"/);
   });
 });

@@ -23,6 +23,7 @@ function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
       serviceAccount: 'velero@example-test.iam.gserviceaccount.com',
       retentionDays: { daily: 7, hourly: 1 },
     },
+    tenants: [],
     logLevel: 'info',
     zoneSpread: 'preferred',
     traffic: {

@@ -22,7 +22,9 @@ export async function validateOnServer(
     await prepare(cp, docs);
     const rejected = await dryRun(cp, docs);
     const access = await accessMatrix(cp, docs);
-    log(`${path}: access of workload service accounts on the server\n${formatAccessMatrix(access.rows)}\n`);
+    log(
+      `${path}: access of workload service accounts and bound groups on the server\n${formatAccessMatrix(access.rows)}\n`,
+    );
     return {
       findings: [...loaded.findings, ...rejected, ...access.findings],
       suppressed: [],

@@ -237,21 +237,32 @@ function ruleAllows(rule: Json, check: AccessCheck): boolean {
   return has('verbs', check.verb) && has('resources', resource) && has('apiGroups', group);
 }
 
-/** What the set's own RBAC intends a service account to be able to do (bindings to roles in the set). */
+/** Whom the access matrix asks about: a workload's service account, or a group the set binds roles to. */
+export type Subject =
+  | { kind: 'ServiceAccount'; namespace: string; name: string }
+  | { kind: 'Group'; name: string };
+
+function names(subject: Subject, raw: Json, bindingNamespace: string): boolean {
+  if (subject.kind === 'Group') return raw.kind === 'Group' && raw.name === subject.name;
+  return (
+    raw.kind === 'ServiceAccount' &&
+    raw.name === subject.name &&
+    (raw.namespace ?? bindingNamespace) === subject.namespace
+  );
+}
+
+/**
+ * What the set's own RBAC intends a subject to be able to do in `namespace` (bindings to roles in the set);
+ * a check with `cluster` asks at cluster scope.
+ */
 export function intendedAccess(
   graph: ManifestGraph,
+  subject: Subject,
   namespace: string,
-  account: string,
   check: AccessCheck,
 ): boolean {
   return graph.ofKind('RoleBinding', 'ClusterRoleBinding').some((binding) => {
-    const bound = arr(binding.object.subjects).some(
-      (s) =>
-        s.kind === 'ServiceAccount' &&
-        s.name === account &&
-        (s.namespace ?? namespaceOf(binding)) === namespace,
-    );
-    if (!bound) return false;
+    if (!arr(binding.object.subjects).some((s) => names(subject, s, namespaceOf(binding)))) return false;
     // A RoleBinding grants only in its namespace, even for a ClusterRole.
     if (binding.ref.kind === 'RoleBinding' && (check.cluster || namespaceOf(binding) !== namespace))
       return false;
@@ -266,13 +277,30 @@ export function intendedAccess(
 }
 
 export interface AccessRow {
+  /** `namespace/account` for a service account, `group <name> in <namespace>` for a group. */
   account: string;
   check: AccessCheck;
   intended: boolean;
   actual: boolean;
 }
 
-/** Asks the server (kubectl auth can-i --as=system:serviceaccount:…) about every workload account. */
+/** A user no binding names, impersonated with a group: what it can do is what the group can. */
+const groupProbeUser = 'neurascale:group-probe';
+
+interface Probe {
+  subject: Subject;
+  /** Where namespaced checks are asked. */
+  namespace: string;
+  account: string;
+  doc: Doc;
+  checks: readonly AccessCheck[];
+}
+
+/**
+ * Asks the server (kubectl auth can-i) about every workload's service account in its namespace, and about
+ * every group the set binds roles to in every namespace of the set (so a tenant's group is shown to reach
+ * nothing in another tenant's namespace), and compares each answer with what the set's RBAC intends.
+ */
 export async function accessMatrix(
   cp: ControlPlane,
   docs: Doc[],
@@ -281,34 +309,70 @@ export async function accessMatrix(
   const accounts = [
     ...new Map(graph.podTemplates.map((p) => [`${p.namespace}/${p.serviceAccount}`, p])).values(),
   ];
-  const pairs = accounts.flatMap((pod) => accessChecks.map((check) => ({ pod, check })));
-  const answers = await mapLimit(pairs, 4, ({ pod, check }) =>
+  const probes: Probe[] = accounts.map((pod) => ({
+    subject: { kind: 'ServiceAccount', namespace: pod.namespace, name: pod.serviceAccount },
+    namespace: pod.namespace,
+    account: `${pod.namespace}/${pod.serviceAccount}`,
+    doc: pod.doc,
+    checks: accessChecks,
+  }));
+  const bindingsOfGroup = new Map<string, Doc>();
+  for (const binding of graph.ofKind('RoleBinding', 'ClusterRoleBinding')) {
+    for (const s of arr(binding.object.subjects)) {
+      if (s.kind === 'Group' && typeof s.name === 'string' && !bindingsOfGroup.has(s.name)) {
+        bindingsOfGroup.set(s.name, binding);
+      }
+    }
+  }
+  const namespaces = [...new Set(graph.ofKind('Namespace').map((n) => String(n.ref.name)))].sort();
+  for (const [group, binding] of [...bindingsOfGroup].sort(([a], [b]) => a.localeCompare(b))) {
+    const where = [
+      ...new Set([...namespaces, ...(binding.ref.kind === 'RoleBinding' ? [namespaceOf(binding)] : [])]),
+    ].sort();
+    where.forEach((namespace, i) => {
+      probes.push({
+        subject: { kind: 'Group', name: group },
+        namespace,
+        account: `group ${group} in ${namespace}`,
+        doc: binding,
+        // Cluster-scoped checks once per group.
+        checks: accessChecks.filter((c) => !c.cluster || i === 0),
+      });
+    });
+  }
+  const pairs = probes.flatMap((probe) => probe.checks.map((check) => ({ probe, check })));
+  const answers = await mapLimit(pairs, 4, ({ probe, check }) =>
     cp.kubectl([
       'auth',
       'can-i',
       check.verb,
       check.resource,
       ...(check.subresource ? [`--subresource=${check.subresource}`] : []),
-      ...(check.cluster ? [] : ['-n', pod.namespace]),
-      `--as=system:serviceaccount:${pod.namespace}:${pod.serviceAccount}`,
+      ...(check.cluster ? [] : ['-n', probe.namespace]),
+      ...(probe.subject.kind === 'ServiceAccount'
+        ? [`--as=system:serviceaccount:${probe.subject.namespace}:${probe.subject.name}`]
+        : [`--as=${groupProbeUser}`, `--as-group=${probe.subject.name}`]),
     ]),
   );
   const rows: AccessRow[] = [];
   const findings: Finding[] = [];
-  pairs.forEach(({ pod, check }, i) => {
+  pairs.forEach(({ probe, check }, i) => {
     const answer = answers[i] as KubectlResult;
     if (answer.code > 1) throw failed('kubectl auth can-i', answer);
     const actual = answer.stdout.trim() === 'yes';
-    const intended = intendedAccess(graph, pod.namespace, pod.serviceAccount, check);
-    const account = `${pod.namespace}/${pod.serviceAccount}`;
-    rows.push({ account, check, intended, actual });
+    const intended = intendedAccess(graph, probe.subject, probe.namespace, check);
+    rows.push({ account: probe.account, check, intended, actual });
     if (actual !== intended) {
       const what = `${check.verb} ${check.resource}${check.subresource ? `/${check.subresource}` : ''}${check.cluster ? ' (cluster)' : ''}`;
+      const who =
+        probe.subject.kind === 'ServiceAccount'
+          ? `service account ${probe.account}`
+          : `group ${probe.subject.name}${check.cluster ? '' : ` in namespace ${probe.namespace}`}`;
       findings.push(
         finding(
-          pod.doc,
+          probe.doc,
           'rbac-unexpected',
-          `service account ${account} ${actual ? 'can' : 'cannot'} ${what}, but the set's RBAC ${intended ? 'grants' : 'does not grant'} it`,
+          `${who} ${actual ? 'can' : 'cannot'} ${what}, but the set's RBAC ${intended ? 'grants' : 'does not grant'} it`,
         ),
       );
     }
@@ -321,12 +385,13 @@ export function formatAccessMatrix(rows: AccessRow[]): string {
     (c) => `${c.verb} ${c.resource}${c.subresource ? `/${c.subresource}` : ''}`,
   );
   const accounts = [...new Set(rows.map((r) => r.account))];
-  const width = Math.max(...accounts.map((a) => a.length), 'service account'.length);
-  const lines = [`${'service account'.padEnd(width)}  ${checks.join(' | ')}`];
+  const width = Math.max(...accounts.map((a) => a.length), 'subject'.length);
+  const lines = [`${'subject'.padEnd(width)}  ${checks.join(' | ')}`];
   for (const account of accounts) {
     const cells = accessChecks.map((c, i) => {
       const row = rows.find((r) => r.account === account && r.check === c);
-      const mark = row?.actual ? 'yes' : 'no';
+      // A group is asked cluster-scoped questions once, in its first row.
+      const mark = row ? (row.actual ? 'yes' : 'no') : '-';
       return mark.padEnd((checks[i] as string).length);
     });
     lines.push(`${account.padEnd(width)}  ${cells.join(' | ')}`);

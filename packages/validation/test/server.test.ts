@@ -248,3 +248,34 @@ spec:
     }
   });
 });
+
+describe('tenant isolation on the server (the committed staging tenants)', () => {
+  it("each tenant's group may run workloads in its own namespace and do nothing in another's or the app's", async () => {
+    const dir = join(repoRoot, 'generated', 'overlays', 'staging', 'tenants');
+    // The app namespace too: a tenant's group must reach nothing there either.
+    const app = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: neural-engine}\n---\n';
+    const docs = parseDocuments(app + kustomizeBuild(dir), 'staging/tenants').docs;
+    await prepare(cp, docs);
+    expect((await dryRun(cp, docs)).filter((f) => f.severity === 'error')).toEqual([]);
+    const { rows, findings } = await accessMatrix(cp, docs);
+    expect(findings).toEqual([]);
+    const groups = new Map(
+      docs
+        .filter((d) => d.ref.kind === 'RoleBinding' && d.ref.namespace !== 'neural-engine')
+        .map((d) => [String(d.ref.namespace), (d.object.subjects as { name: string }[])[0]?.name]),
+    );
+    expect(groups.size).toBeGreaterThan(1);
+    for (const [own, group] of groups) {
+      const mine = rows.filter((r) => r.account === `group ${group} in ${own}`);
+      expect(mine.find((r) => r.check.resource === 'deployments')?.actual, `${group} in ${own}`).toBe(true);
+      const elsewhere = rows.filter(
+        (r) => r.account.startsWith(`group ${group} in `) && !r.account.endsWith(` in ${own}`),
+      );
+      // Six namespaced checks in each of the other tenant's namespace and the app's.
+      expect(elsewhere.filter((r) => !r.check.cluster)).toHaveLength(12);
+      expect(
+        elsewhere.filter((r) => r.actual).map((r) => `${r.account}: ${r.check.verb} ${r.check.resource}`),
+      ).toEqual([]);
+    }
+  }, 120_000);
+});

@@ -17,6 +17,7 @@ import { hpaMetricUnserved } from './hpa-metric-unserved.ts';
 import { hpaVpaConflict } from './hpa-vpa-conflict.ts';
 import { jobTtlMissing } from './job-ttl-missing.ts';
 import { mtlsNotStrict } from './mtls-not-strict.ts';
+import { netpolCrossesTenants } from './netpol-crosses-tenants.ts';
 import { netpolNamespaceLabel } from './netpol-namespace-label.ts';
 import { netpolPeerMatchesNothing } from './netpol-peer-matches-nothing.ts';
 import { pdbMinAvailableBlocks } from './pdb-min-available-blocks.ts';
@@ -89,6 +90,7 @@ export const graphRules: readonly GraphRule[] = [
   hostNamespace,
   netpolNamespaceLabel,
   netpolPeerMatchesNothing,
+  netpolCrossesTenants,
   rbacWildcard,
   secretsReadable,
   replicasWithHpa,
