@@ -31,15 +31,26 @@ const harnessNote = 'created by the end-to-end harness in place of';
 // Building and transforming the environment
 
 /** `kustomize build` of an overlay directory, parsed. */
+/**
+ * The overlay as kustomize renders it, without the in-cluster data stores (dev's `neural-data`): their
+ * official images cannot be fetched here, so the stand-ins of `dataStores()` take their place, with the same
+ * pod labels, Service names and ports, and the services' policies to them apply unchanged.
+ */
 export function build(dir: string): Json[] {
   const out = execFileSync(binaryPath('kustomize'), ['build', dir], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: timeouts.tool,
   });
+  const dataNamespace = platform.dataStoreNamespace;
   return parseAllDocuments(out)
     .map((d) => d.toJSON() as Json)
-    .filter((d) => d && typeof d === 'object');
+    .filter((d) => d && typeof d === 'object')
+    .filter(
+      (d) =>
+        obj(d.metadata).namespace !== dataNamespace &&
+        !(d.kind === 'Namespace' && obj(d.metadata).name === dataNamespace),
+    );
 }
 
 export function cpuMillis(q: string): number {
@@ -171,9 +182,9 @@ export function nextRevision(env: string, suffix: string): Json[] {
 // The stand-ins for what lives outside the repository
 
 const storeServices = {
-  postgresql: { service: 'neural-engine-db-rw', port: platform.dataStores.postgresql.port },
-  redis: { service: 'redis', port: platform.dataStores.redis.port },
-  kafka: { service: 'neural-engine-kafka-bootstrap', port: platform.dataStores.kafka.port },
+  postgresql: { service: platform.dataStores.postgresql.service, port: platform.dataStores.postgresql.port },
+  redis: { service: platform.dataStores.redis.service, port: platform.dataStores.redis.port },
+  kafka: { service: platform.dataStores.kafka.service, port: platform.dataStores.kafka.port },
 } as const;
 
 const restrictedPod = (uid: number) => ({

@@ -154,7 +154,7 @@ describe('stand-ins', () => {
     const secret = externalSecretTargets([es])[0] as Json;
     expect((secret.metadata as Json).name).toBe('x-secrets');
     expect(secret.stringData).toEqual({
-      'database-url': 'postgres://neural:e2e@neural-engine-db-rw.neural-data.svc.cluster.local:5432/neural',
+      'database-url': 'postgres://neural:e2e@postgresql.neural-data.svc.cluster.local:5432/neural',
       'redis-url': 'redis://redis.neural-data.svc.cluster.local:6379/0',
     });
     expect(String(((secret.metadata as Json).annotations as Json)['neurascale.io/e2e'])).toContain(

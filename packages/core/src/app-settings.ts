@@ -16,7 +16,7 @@ const kafka = platform.dataStores.kafka;
 export const defaultAppSettings: AppSettings = {
   processing: { bufferSize: 4096, workerThreads: 4, batchSize: 32 },
   storage: { type: 'gcs', retentionDays: 30 },
-  kafka: { bootstrapServers: `neural-engine-kafka-bootstrap.${kafka.namespace}.svc:${kafka.port}` },
+  kafka: { bootstrapServers: `${kafka.service}.${kafka.namespace}.svc:${kafka.port}` },
 };
 
 /** Consumer group of an environment; the base (no environment) uses the bare prefix. */

@@ -1,5 +1,5 @@
 // What an environment's manifests reference but the cluster provides: the namespaces of the Gateway
-// proxy, monitoring and the data stores its NetworkPolicies admit, the proxy's pods and identity and its
+// proxy, monitoring and Velero namespaces, the proxy's pods and identity and its
 // GatewayClass, Istio's root namespace, Flagger's load tester and the -primary pods Flagger creates, the
 // secret store its ExternalSecrets read, the GPU runtime its GPU workloads ask for, and the Prometheus metrics
 // its rules, dashboards and autoscalers query (kind PrometheusMetric). Written beside the overlay as cluster-provides.yaml
@@ -11,7 +11,7 @@ import { enabledGpuComponents } from './components.ts';
 import type { EnvConfig } from './env-config.ts';
 import { primaryLabels, serviceLabels } from './labels.ts';
 import { declaredMetrics } from './observability/metrics.ts';
-import { dataStoreNamespaces, platform } from './platform.ts';
+import { platform } from './platform.ts';
 
 export const clusterProvidesFile = 'cluster-provides.yaml';
 
@@ -25,7 +25,6 @@ interface Provided {
 }
 
 export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[]): Provided[] {
-  const dataNamespaces = dataStoreNamespaces();
   const { traffic } = env;
   const proxy = platform.gateway.classes[traffic.gatewayClass];
   const provided: Provided[] = [
@@ -60,11 +59,6 @@ export function clusterProvides(env: EnvConfig, catalog: readonly ServiceSpec[])
       name: platform.monitoringNamespace,
       why: 'Prometheus runs there; every service admits its scrapes',
     },
-    ...dataNamespaces.map((name) => ({
-      kind: 'Namespace',
-      name,
-      why: 'the data stores (PostgreSQL, Redis, Kafka) run there, installed by their operators',
-    })),
     {
       kind: 'Namespace',
       name: platform.backup.namespace,

@@ -106,10 +106,27 @@ export interface TenantConfig {
   allowedServices: ServiceName[];
 }
 
+/** A managed data store's private address range (and port, where not the default). */
+export interface ManagedStore {
+  cidr: string;
+  port?: number;
+}
+
+/** Where the data stores run: in the cluster (official images) or managed by the cloud (data-stores.ts). */
+export type DataStoresConfig =
+  | { mode: 'in-cluster' }
+  | {
+      mode: 'managed';
+      postgresql: ManagedStore;
+      redis: ManagedStore;
+      kafka: ManagedStore & { bootstrapServers: string };
+    };
+
 export interface EnvConfig {
   environment: Environment;
   cluster: ClusterConfig;
   backup: BackupConfig;
+  dataStores: DataStoresConfig;
   tenants: TenantConfig[];
   traffic: TrafficConfig;
   observability: ObservabilityConfig;
@@ -328,6 +345,49 @@ const backupSchema = {
   },
 };
 
+const managedStore = (what: string) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: ['cidr'],
+  properties: {
+    cidr: {
+      type: 'string',
+      pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$',
+      description: `the private address range of the ${what} (e.g. 10.20.0.0/24)`,
+    },
+    port: { ...bounded(1, 65535), description: `the ${what} port, where not the default` },
+  },
+});
+
+const bootstrapServers = {
+  type: 'string',
+  pattern: '^[a-z0-9.-]+:[0-9]+(,[a-z0-9.-]+:[0-9]+)*$',
+  description: 'host:port[,host:port]',
+};
+
+const dataStoresSchema = {
+  type: 'object',
+  description: 'where PostgreSQL, the Redis-compatible cache and Kafka run',
+  required: ['mode'],
+  oneOf: [
+    { additionalProperties: false, properties: { mode: { const: 'in-cluster' } } },
+    {
+      additionalProperties: false,
+      required: ['mode', 'postgresql', 'redis', 'kafka'],
+      properties: {
+        mode: { const: 'managed' },
+        postgresql: managedStore('Cloud SQL instance'),
+        redis: managedStore('Memorystore instance'),
+        kafka: {
+          ...managedStore('managed Kafka cluster'),
+          required: ['cidr', 'bootstrapServers'],
+          properties: { ...managedStore('managed Kafka cluster').properties, bootstrapServers },
+        },
+      },
+    },
+  ],
+};
+
 function tenantsSchema(catalog: readonly ServiceSpec[]) {
   return {
     type: 'array',
@@ -460,6 +520,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       'environment',
       'cluster',
       'backup',
+      'dataStores',
       'tenants',
       'logLevel',
       'zoneSpread',
@@ -476,6 +537,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       },
       cluster: clusterSchema,
       backup: backupSchema,
+      dataStores: dataStoresSchema,
       tenants: tenantsSchema(catalog),
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
       traffic: trafficSchema,
@@ -506,9 +568,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
           kafka: {
             type: 'object',
             additionalProperties: false,
-            properties: {
-              bootstrapServers: { type: 'string', pattern: '^[a-z0-9.-]+:[0-9]+(,[a-z0-9.-]+:[0-9]+)*$' },
-            },
+            properties: { bootstrapServers },
           },
         },
       },

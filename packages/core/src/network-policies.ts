@@ -75,13 +75,7 @@ function egressRules(spec: ServiceSpec): INetworkPolicyEgressRule[] {
     to: [{ podSelector: { matchLabels: selectorLabels({ name }) } }],
     ports: tcp(...ports),
   }));
-  for (const store of spec.dataStores) {
-    const target = platform.dataStores[store];
-    rules.push({
-      to: [{ ...inNamespace(target.namespace), podSelector: { matchLabels: { ...target.podLabels } } }],
-      ports: tcp(target.port),
-    });
-  }
+  // The way to the data stores differs per environment (in the cluster or managed): data-stores.ts.
   return rules;
 }
 

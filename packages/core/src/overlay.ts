@@ -14,6 +14,7 @@ import { clusterAutoscalerFolder, clusterAutoscalerObjects } from './cluster-aut
 import { clusterProvidesFile, renderClusterProvides } from './cluster-provides.ts';
 import { enabledComponents } from './components.ts';
 import { applicationFile, configMapGenerator } from './config-maps.ts';
+import { dataStoreObjects, dataStoresFolder } from './data-stores.ts';
 import type { EnvConfig, ServiceEnvConfig } from './env-config.ts';
 import { gatewayObjects } from './gateway.ts';
 import { type ImageOverride, type KustomizeDir, kustomizeDir } from './kustomization.ts';
@@ -39,10 +40,13 @@ const baseLogLevel = 'info';
 
 function mergeSettings(env: EnvConfig): AppSettings {
   const app = env.app ?? {};
+  // A managed Kafka's bootstrap servers come with its data-store config; app.kafka still overrides.
+  const stores = env.dataStores;
+  const managedKafka = stores.mode === 'managed' ? { bootstrapServers: stores.kafka.bootstrapServers } : {};
   return {
     processing: { ...defaultAppSettings.processing, ...app.processing },
     storage: { ...defaultAppSettings.storage, ...app.storage },
-    kafka: { ...defaultAppSettings.kafka, ...app.kafka },
+    kafka: { ...defaultAppSettings.kafka, ...managedKafka, ...app.kafka },
   };
 }
 
@@ -124,6 +128,10 @@ export function platformDirs(
     ['certificates', kustomizeDir({ objects: new ResourceSet().add(...certificateObjects(env)).list() })],
     [monitoringFolder, buildMonitoringDir(env, catalog)],
     [backupFolder, kustomizeDir({ objects: new ResourceSet().add(...backupObjects(env)).list() })],
+    [
+      dataStoresFolder,
+      kustomizeDir({ objects: new ResourceSet().add(...dataStoreObjects(env, catalog)).list() }),
+    ],
     [
       secretStoreFolder,
       kustomizeDir({

@@ -88,15 +88,39 @@ export const platform = {
     adapterConfigMap: 'prometheus-adapter-rules',
   },
   dns: { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' }, port: 53 },
+  /** Where the in-cluster data stores run (data-stores.ts); managed stores run outside the cluster. */
+  dataStoreNamespace: 'neural-data',
+  /** The in-cluster data stores: official images, one StatefulSet each (data-stores.ts). */
   dataStores: {
     postgresql: {
       namespace: 'neural-data',
+      service: 'postgresql',
       port: 5432,
-      podLabels: { 'cnpg.io/cluster': 'neural-engine-db' },
+      image: 'docker.io/library/postgres:17.6',
+      podLabels: {
+        'app.kubernetes.io/name': 'postgresql',
+        'app.kubernetes.io/instance': 'neural-engine-postgresql',
+      },
     },
-    redis: { namespace: 'neural-data', port: 6379, podLabels: { 'app.kubernetes.io/name': 'redis' } },
-    kafka: { namespace: 'neural-data', port: 9092, podLabels: { 'strimzi.io/cluster': 'neural-engine' } },
-  } satisfies Record<DataStoreName, { namespace: string; port: number; podLabels: Record<string, string> }>,
+    redis: {
+      namespace: 'neural-data',
+      service: 'redis',
+      port: 6379,
+      // Valkey: the BSD-licensed continuation of Redis, the same protocol and commands.
+      image: 'docker.io/valkey/valkey:8.1.3',
+      podLabels: { 'app.kubernetes.io/name': 'valkey', 'app.kubernetes.io/instance': 'neural-engine-redis' },
+    },
+    kafka: {
+      namespace: 'neural-data',
+      service: 'kafka',
+      port: 9092,
+      image: 'docker.io/apache/kafka:4.1.0',
+      podLabels: { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/instance': 'neural-engine-kafka' },
+    },
+  } satisfies Record<
+    DataStoreName,
+    { namespace: string; service: string; port: number; image: string; podLabels: Record<string, string> }
+  >,
   secrets: {
     /** ClusterSecretStore backed by the environment's cloud secret manager (one per cluster). */
     store: 'gcp-secret-manager',

@@ -106,19 +106,13 @@ describe('cluster-provides.yaml', () => {
     const production = snapshot(join(out(), 'overlays', 'production'));
     const declared = production['/cluster-provides.yaml'] ?? '';
     expect(declared).toContain('kind: ClusterProvides\n');
-    for (const name of [
-      'istio-ingress',
-      'monitoring',
-      'neural-data',
-      'velero',
-      'external-secrets',
-      'nvidia',
-    ]) {
+    for (const name of ['istio-ingress', 'monitoring', 'velero', 'external-secrets', 'nvidia']) {
       expect(declared).toContain(`name: ${name}\n`);
     }
     expect(production['/kustomization.yaml']).not.toContain('cluster-provides');
-    // The secret store is generated now (external-secrets/), no longer assumed.
+    // The secret store and the data stores are generated now (external-secrets/, data-stores/), not assumed.
     expect(declared).not.toContain('ClusterSecretStore');
+    expect(declared).not.toContain('name: neural-data\n');
     const dev = snapshot(join(out(), 'overlays', 'dev'))['/cluster-provides.yaml'] ?? '';
     expect(dev).toContain('name: monitoring\n');
     expect(dev).not.toContain('RuntimeClass');

@@ -7,9 +7,11 @@ import { parse } from 'yaml';
 import { type ServiceSpec, serviceByName, services } from '../src/catalog.ts';
 import { workloadIdentityPatch } from '../src/cloud-identity.ts';
 import { clusterAutoscalerObjects, expanderPriorities } from '../src/cluster-autoscaler.ts';
+import { dataStoreObjects, kafkaClusterId } from '../src/data-stores.ts';
 import { type EnvConfig, parseEnvConfig, type TenantConfig } from '../src/env-config.ts';
 import { envConfigPath } from '../src/environments.ts';
 import { repoRoot } from '../src/generate.ts';
+import { buildOverlay } from '../src/overlay.ts';
 import { platform } from '../src/platform.ts';
 import { buildPriorityClasses } from '../src/scheduling.ts';
 import { buildClusterSecretStore, externalSecretsValues } from '../src/secret-store.ts';
@@ -309,5 +311,80 @@ describe('tenants', () => {
         c.tenants[0].allowedServices = ['billing'];
       }),
     ).toThrow(/\/tenants\/0\/allowedServices\/0: must be one of "neural-processor"/);
+  });
+});
+
+describe('data stores', () => {
+  const dev = envConfig('dev');
+  const production = envConfig('production');
+  const inCluster = dataStoreObjects(dev).map(plain);
+  const managed = dataStoreObjects(production).map(plain);
+
+  it('run in dev from pinned official images, restricted, one StatefulSet each in the data namespace', () => {
+    const sets = inCluster.filter((o) => o.kind === 'StatefulSet');
+    expect(sets.map((s) => s.spec.template.spec.containers[0].image).sort()).toEqual([
+      'docker.io/apache/kafka:4.1.0',
+      'docker.io/library/postgres:17.6',
+      'docker.io/valkey/valkey:8.1.3',
+    ]);
+    for (const set of sets) {
+      expect(set.metadata.namespace).toBe('neural-data');
+      expect(set.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+      expect(set.spec.template.spec.priorityClassName).toBe(platform.priorityClasses.realtime.name);
+    }
+    const ns = inCluster.find((o) => o.kind === 'Namespace');
+    expect(ns?.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  it('admit only the services that use each store, and those services reach only their stores', () => {
+    const intoPostgres = inCluster.find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'postgresql',
+    );
+    const admitted = intoPostgres?.spec.ingress[0].from.map(
+      (f: Json) => f.podSelector.matchLabels['app.kubernetes.io/instance'],
+    );
+    expect(admitted).toEqual(
+      services.filter((s) => s.dataStores.includes('postgresql')).map((s) => `neural-engine-${s.name}`),
+    );
+    const websocket = inCluster.find((o) => o.metadata.name === 'websocket-to-data-stores');
+    expect(websocket?.spec.egress.map((e: Json) => e.ports[0].port)).toEqual([6379, 9092]);
+    expect(inCluster.some((o) => o.metadata.name === 'mcp-server-to-data-stores')).toBe(false);
+  });
+
+  it('are managed in production: nothing in the cluster, egress to their private ranges, entered in the mesh', () => {
+    expect(managed.filter((o) => o.metadata.namespace === 'neural-data')).toEqual([]);
+    const processor = managed.find((o) => o.metadata.name === 'neural-processor-to-data-stores');
+    expect(processor?.spec.egress).toEqual([
+      { to: [{ ipBlock: { cidr: '10.20.0.0/24' } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+      { to: [{ ipBlock: { cidr: '10.20.1.0/29' } }], ports: [{ protocol: 'TCP', port: 6379 }] },
+      { to: [{ ipBlock: { cidr: '10.20.2.0/24' } }], ports: [{ protocol: 'TCP', port: 9092 }] },
+    ]);
+    const entries = managed.filter((o) => o.kind === 'ServiceEntry');
+    expect(entries.map((e) => e.spec.addresses[0])).toEqual(['10.20.0.0/24', '10.20.1.0/29', '10.20.2.0/24']);
+    expect(entries.every((e) => e.spec.location === 'MESH_EXTERNAL' && e.spec.exportTo[0] === '.')).toBe(
+      true,
+    );
+  });
+
+  it("give Kafka a stable cluster id per environment and the services the managed cluster's bootstrap address", () => {
+    expect(kafkaClusterId('dev')).toBe(kafkaClusterId('dev'));
+    expect(kafkaClusterId('dev')).not.toBe(kafkaClusterId('staging'));
+    expect(Buffer.from(kafkaClusterId('production'), 'base64url')).toHaveLength(16);
+    const root = JSON.stringify(
+      buildOverlay(production, { base: 'b', components: 'c' }).dataFiles.get(
+        'config/api-gateway.application.yaml',
+      ),
+    );
+    expect(root).toContain(
+      'bootstrap.neural-engine.europe-west4.managedkafka.neurascale-production.cloud.goog:9092',
+    );
+  });
+
+  it('refuses a managed store without its range, naming the field', () => {
+    expect(() =>
+      envConfig('production', (c) => {
+        delete c.dataStores.redis.cidr;
+      }),
+    ).toThrow(/\/dataStores/);
   });
 });

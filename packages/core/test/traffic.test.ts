@@ -23,6 +23,7 @@ function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
       serviceAccount: 'velero@example-test.iam.gserviceaccount.com',
       retentionDays: { daily: 7, hourly: 1 },
     },
+    dataStores: { mode: 'in-cluster' },
     tenants: [],
     logLevel: 'info',
     zoneSpread: 'preferred',
@@ -307,6 +308,7 @@ describe('switches', () => {
       'certificates',
       'monitoring',
       'backup',
+      'data-stores',
       'external-secrets',
       'canary',
     ]);
@@ -315,6 +317,7 @@ describe('switches', () => {
       'certificates',
       'monitoring',
       'backup',
+      'data-stores',
       'external-secrets',
     ]);
   });
