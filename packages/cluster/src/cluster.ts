@@ -12,11 +12,11 @@ import {
   startControlPlane,
   tail,
 } from '@neurascale/toolchain/controlplane';
-import { stringify } from 'yaml';
 import { cniConfig, containerdConfig, corednsManifests, kubeletConfig, kubeProxyConfig } from './configs.ts';
 import { cgroupHierarchies } from './host.ts';
 import { clusterImageEntries, importImages } from './images.ts';
 import type { Installed } from './install.ts';
+import { kubeYaml } from './json.ts';
 import { cgroupRoot, network, nodeName, paths } from './paths.ts';
 
 /** The comment of the FORWARD rule that keeps pod traffic on the node. */
@@ -325,7 +325,7 @@ export async function startCluster(tools: Installed, log: (line: string) => void
       // The GPU components name this RuntimeClass; here it is plain runc.
       { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'nvidia' }, handler: 'runc' },
     ];
-    const applied = await kubectl(['apply', '-f', '-'], addons.map((o) => `---\n${stringify(o)}`).join(''));
+    const applied = await kubectl(['apply', '-f', '-'], addons.map((o) => `---\n${kubeYaml(o)}`).join(''));
     if (applied.code !== 0) throw new Error(`cluster: applying the add-ons failed: ${applied.stderr}`);
     await waitFor(
       'CoreDNS to be Available',

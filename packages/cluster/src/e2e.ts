@@ -12,9 +12,9 @@ import { platform, type ServiceSpec, services } from '@neurascale/core';
 import { binaryPath, loadCrdSource, readToolVersions, repoRoot, timeouts } from '@neurascale/toolchain';
 import { controlPlaneBinary, type KubectlResult } from '@neurascale/toolchain/controlplane';
 import { crdsFor, parseDocuments, waitUntilServed } from '@neurascale/validation';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { importImages, serviceImageEntries, traefikImageEntry } from './images.ts';
-import { arr, type Json, obj } from './json.ts';
+import { arr, type Json, kubeYaml, obj } from './json.ts';
 import { clusterImages, paths } from './paths.ts';
 import { listenerSecretObjects, traefikGateways, traefikInstall } from './traefik.ts';
 
@@ -450,7 +450,7 @@ export async function apply(kubectl: Kubectl, objects: Json[], what: string): Pr
   if (objects.length === 0) return;
   const r = await kubectl(
     ['apply', '--server-side', '--force-conflicts', '--field-manager=neurascale-e2e', '-f', '-'],
-    objects.map((o) => `---\n${stringify(o)}`).join(''),
+    objects.map((o) => `---\n${kubeYaml(o)}`).join(''),
   );
   if (r.code !== 0) throw new Error(`applying ${what} failed:\n${r.stderr.trim()}`);
 }
@@ -728,7 +728,7 @@ export async function deploy(
     ],
     { images: tools.images, label },
   );
-  const parsed = parseDocuments(docs.map((d) => `---\n${stringify(d)}`).join(''), `${label}.yaml`).docs;
+  const parsed = parseDocuments(docs.map((d) => `---\n${kubeYaml(d)}`).join(''), `${label}.yaml`).docs;
   const crds = withGatewayApi(crdsFor(parsed) as Json[], traefik);
   await apply(kubectl, crds, 'CustomResourceDefinitions');
   await waitUntilServed(

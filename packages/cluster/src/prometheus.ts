@@ -8,8 +8,7 @@
 // sidecar is injected here (no istiod runs). The sidecar would fetch the app's metrics from the port and path
 // the pod's prometheus.io annotations name; the stand-in scrapes exactly that port and path instead.
 import { metaLabelName, platform } from '@neurascale/core';
-import { stringify } from 'yaml';
-import { arr, type Json, obj } from './json.ts';
+import { arr, type Json, kubeYaml, obj } from './json.ts';
 import { clusterImages } from './paths.ts';
 
 export const e2eMarker = {
@@ -182,7 +181,7 @@ export function ruleFiles(docs: Json[], interval: string): Map<string, string> {
       .map((d) => {
         const meta = obj(d.metadata);
         const groups = arr(obj(d.spec).groups).map((g) => ({ ...g, interval }));
-        return [`${meta.namespace}__${meta.name}.yaml`, stringify({ groups })] as const;
+        return [`${meta.namespace}__${meta.name}.yaml`, kubeYaml({ groups })] as const;
       }),
   );
 }
@@ -233,7 +232,7 @@ export function prometheusObjects(docs: Json[], interval = '5s'): Json[] {
       kind: 'ConfigMap',
       metadata: metadata(prometheusName, namespace),
       data: {
-        'prometheus.yml': stringify(config),
+        'prometheus.yml': kubeYaml(config),
         ...Object.fromEntries(
           [...rules].map(([file, text]) => [file.replace(/\.yaml$/, '.rules.yaml'), text]),
         ),

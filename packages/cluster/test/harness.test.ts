@@ -17,6 +17,7 @@ import {
   volumesFor,
 } from '../src/e2e.ts';
 import { doubleSpec, serviceImageEntries, serviceOfImage } from '../src/images.ts';
+import { kubeYaml } from '../src/json.ts';
 import { prometheusObjects, scrapeConfigs, toPrometheusRelabel } from '../src/prometheus.ts';
 
 const byName = (name: string) => {
@@ -354,5 +355,17 @@ describe('Prometheus from the monitors', () => {
     expect(rules).toContain('neural-engine__neural-engine-recording.rules.yaml');
     expect(data['neural-engine__neural-engine-recording.rules.yaml']).toContain('interval: 5s');
     expect(data['prometheus.yml']).toContain('job_name: podMonitor/neural-engine/neural-engine-mesh/0');
+  });
+});
+
+describe('kubeYaml', () => {
+  it('quotes what kubectl (YAML 1.1) would read as a boolean, and nothing else', () => {
+    const text = kubeYaml({
+      spec: { updatePolicy: { updateMode: 'Off' }, mode: 'Initial', on: 'yes', count: 1 },
+    });
+    expect(text).toContain('updateMode: "Off"');
+    expect(text).toContain('mode: Initial');
+    expect(text).toContain('"on": "yes"');
+    expect(text).toContain('count: 1');
   });
 });

@@ -4,6 +4,7 @@
 // taint toleration.
 import { buildCanaryComponent, canaryComponent } from './canary.ts';
 import { type ServiceSpec, serviceByName } from './catalog.ts';
+import { buildChaosComponent, chaosComponent } from './chaos.ts';
 import type { EnvConfig } from './env-config.ts';
 import { type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { buildMeshComponent, meshComponent } from './mesh.ts';
@@ -42,6 +43,7 @@ export function buildComponents(catalog: readonly ServiceSpec[]): Map<string, Ku
   return new Map([
     [meshComponent, buildMeshComponent(catalog)],
     [canaryComponent(canaryTarget()), buildCanaryComponent(canaryTarget(), catalog)],
+    [chaosComponent, buildChaosComponent()],
     ...gpuCapable.map(
       (spec) =>
         [gpuComponentName(spec), kustomizeDir({ kind: 'Component', patches: [gpuPatch(spec)] })] as const,
@@ -57,6 +59,7 @@ export function enabledComponents(env: EnvConfig, catalog: readonly ServiceSpec[
   return [
     ...(env.traffic.mesh ? [meshComponent] : []),
     ...(env.traffic.canary ? [canaryComponent(canaryTarget())] : []),
+    ...(env.chaos ? [chaosComponent] : []),
     ...catalog
       .filter((spec) => spec.gpuCapable && env.services[spec.name]?.gpu === true)
       .map(gpuComponentName)

@@ -128,6 +128,8 @@ export interface EnvConfig {
   backup: BackupConfig;
   dataStores: DataStoresConfig;
   tenants: TenantConfig[];
+  /** The scheduled chaos experiments (the `chaos` component); never in production. */
+  chaos: boolean;
   traffic: TrafficConfig;
   observability: ObservabilityConfig;
   logLevel: (typeof logLevels)[number];
@@ -522,6 +524,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       'backup',
       'dataStores',
       'tenants',
+      'chaos',
       'logLevel',
       'zoneSpread',
       'traffic',
@@ -539,6 +542,10 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       backup: backupSchema,
       dataStores: dataStoresSchema,
       tenants: tenantsSchema(catalog),
+      chaos: {
+        type: 'boolean',
+        description: 'true: the scheduled chaos experiments run against the app tier (never in production)',
+      },
       logLevel: { enum: [...logLevels], description: 'LOG_LEVEL of every service' },
       traffic: trafficSchema,
       observability: observabilitySchema,
@@ -613,6 +620,9 @@ function crossFieldProblems(config: EnvConfig): string[] {
       "/traffic/canary: a canary needs the mesh (its analysis reads the sidecars' request metrics): set " +
         '/traffic/mesh to true or /traffic/canary to false',
     );
+  }
+  if (config.chaos && config.environment === 'production') {
+    problems.push('/chaos: chaos experiments are for non-production environments only: set it to false');
   }
   const tenantNames = config.tenants.map((t) => t.name);
   tenantNames.forEach((name, i) => {

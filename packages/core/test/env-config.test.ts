@@ -80,8 +80,8 @@ describe('environment config', () => {
   });
 
   it('refuses a config that names another environment', () => {
-    expect(problemsOf((c) => (c.environment = 'production'))).toEqual([
-      '/environment: is "production" but the file belongs to environment "dev"',
+    expect(problemsOf((c) => (c.environment = 'staging'))).toEqual([
+      '/environment: is "staging" but the file belongs to environment "dev"',
     ]);
   });
 

@@ -5,12 +5,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type ServiceSpec, serviceByName, services } from '../src/catalog.ts';
+import { buildChaosSchedule, chaosExperiments } from '../src/chaos.ts';
 import { workloadIdentityPatch } from '../src/cloud-identity.ts';
 import { clusterAutoscalerObjects, expanderPriorities } from '../src/cluster-autoscaler.ts';
+import { enabledComponents } from '../src/components.ts';
 import { dataStoreObjects, kafkaClusterId } from '../src/data-stores.ts';
 import { type EnvConfig, parseEnvConfig, type TenantConfig } from '../src/env-config.ts';
 import { envConfigPath } from '../src/environments.ts';
 import { repoRoot } from '../src/generate.ts';
+import { appAlerts, platformAlerts } from '../src/observability/alerts.ts';
 import { buildOverlay } from '../src/overlay.ts';
 import { platform } from '../src/platform.ts';
 import { buildPriorityClasses } from '../src/scheduling.ts';
@@ -386,5 +389,56 @@ describe('data stores', () => {
         delete c.dataStores.redis.cidr;
       }),
     ).toThrow(/\/dataStores/);
+  });
+});
+
+describe('chaos experiments', () => {
+  const schedules = chaosExperiments.map((e) => plain(buildChaosSchedule(e)));
+  const alertNames = new Set([
+    ...appAlerts().map((a) => a.rule.alert),
+    ...platformAlerts().map((a) => a.rule.alert),
+    'ErrorBudgetBurnFast',
+    'ErrorBudgetBurnSlow',
+  ]);
+
+  it("are the spec's: one core for 60 s, 2000 ms of latency for 60 s, a pod kill, one app pod at a time", () => {
+    const [cpu, latency, kill] = schedules;
+    expect(cpu?.spec.stressChaos).toMatchObject({
+      duration: '60s',
+      mode: 'one',
+      stressors: { cpu: { workers: 1, load: 100 } },
+    });
+    expect(latency?.spec.networkChaos).toMatchObject({
+      action: 'delay',
+      duration: '60s',
+      delay: { latency: '2000ms' },
+    });
+    expect(kill?.spec.podChaos).toMatchObject({ action: 'pod-kill', mode: 'one' });
+    for (const s of schedules) {
+      expect(s.spec[`${s.spec.type[0].toLowerCase()}${s.spec.type.slice(1)}`].selector).toEqual({
+        namespaces: ['neural-engine'],
+        labelSelectors: { 'app.kubernetes.io/part-of': 'neural-engine' },
+      });
+      expect(s.spec.concurrencyPolicy).toBe('Forbid');
+    }
+    // Never two at once: each starts at its own hour.
+    expect(new Set(schedules.map((s) => s.spec.schedule)).size).toBe(schedules.length);
+  });
+
+  it.each(chaosExperiments.map((e) => [e.name, e] as const))(
+    '%s: its steady state names alerts and an objective that exist',
+    (_name, experiment) => {
+      for (const alert of experiment.steadyState.silentAlerts) expect(alertNames, alert).toContain(alert);
+      const { service, objective } = experiment.steadyState.slo;
+      expect(serviceByName(service).telemetry.slos.map((o) => o.name)).toContain(objective);
+    },
+  );
+
+  it('run where listed, never in production', () => {
+    expect(enabledComponents(envConfig('dev'), services)).toContain('chaos');
+    expect(enabledComponents(envConfig('production'), services)).not.toContain('chaos');
+    expect(() => envConfig('production', (c) => (c.chaos = true))).toThrow(
+      /\/chaos: chaos experiments are for non-production environments only/,
+    );
   });
 });

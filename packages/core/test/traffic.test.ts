@@ -25,6 +25,7 @@ function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
     },
     dataStores: { mode: 'in-cluster' },
     tenants: [],
+    chaos: false,
     logLevel: 'info',
     zoneSpread: 'preferred',
     traffic: {

@@ -33,6 +33,25 @@ export interface ModelSource {
   name: string;
   module: string;
   files: string[];
+  /**
+   * Narrows a CRD's schema before generation, for a kind whose schema embeds far more than the builders
+   * use (the model stays a subset; the validator still checks against the whole CRD).
+   */
+  narrow?: (crd: Record<string, unknown>) => void;
+}
+
+/** Keeps only `keep` of the spec properties of every version of a CRD. */
+function keepSpecFields(kind: string, keep: readonly string[]) {
+  return (crd: Record<string, unknown>) => {
+    const c = crd as { spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: any } }[] } };
+    if (c.spec.names.kind !== kind) return;
+    for (const version of c.spec.versions) {
+      const spec = version.schema.openAPIV3Schema.properties.spec;
+      spec.properties = Object.fromEntries(
+        Object.entries(spec.properties).filter(([key]) => keep.includes(key)),
+      );
+    }
+  };
 }
 
 export const modelSources: readonly ModelSource[] = [
@@ -45,6 +64,28 @@ export const modelSources: readonly ModelSource[] = [
       'config/crd/v1/bases/velero.io_schedules.yaml',
       'config/crd/v1/bases/velero.io_volumesnapshotlocations.yaml',
     ],
+  },
+  {
+    name: 'chaos-mesh',
+    module: 'github.com/chaos-mesh/chaos-mesh',
+    files: [
+      'config/crd/bases/chaos-mesh.org_networkchaos.yaml',
+      'config/crd/bases/chaos-mesh.org_podchaos.yaml',
+      'config/crd/bases/chaos-mesh.org_schedules.yaml',
+      'config/crd/bases/chaos-mesh.org_stresschaos.yaml',
+    ],
+    // A Schedule embeds every chaos kind and the whole Workflow API (850 KB of schema): the model keeps the
+    // kinds the chaos builder schedules.
+    narrow: keepSpecFields('Schedule', [
+      'concurrencyPolicy',
+      'historyLimit',
+      'networkChaos',
+      'podChaos',
+      'schedule',
+      'startingDeadlineSeconds',
+      'stressChaos',
+      'type',
+    ]),
   },
 ];
 
@@ -154,7 +195,8 @@ function header(pin: CrdSourcePin): string {
 /** Generates one model family into `out` (which must not exist yet). */
 export async function generateModels(source: ModelSource, out: string): Promise<void> {
   const pin = pinOf(source);
-  const crds = loadCrdSource(pin).map((loaded) => loaded.crd);
+  const crds = loadCrdSource(pin).map((loaded) => loaded.crd as Record<string, unknown>);
+  for (const crd of crds) source.narrow?.(crd);
   // crd-generate resolves the kubernetes-models packages from the output's location, so work inside the
   // package; the CRDs go in as JSON text (the pinned files need the toolchain's YAML repair first).
   const work = mkdtempSync(join(packageDir, '.models-'));
