@@ -26,8 +26,17 @@ export function environmentTargets(env: string): Record<string, TargetConfigurat
       options: {
         command:
           `validate-manifests ${generated} --provided ${generated}/cluster-provides.yaml ` +
-          `--rule-tests ${generated}/monitoring/rule-tests --overrides policies/overrides.json`,
+          `--rule-tests ${generated}/monitoring/rule-tests --cost ${generated}/cost-model.yaml ` +
+          '--overrides policies/overrides.json',
       },
+    },
+    // The cost view: what the overlay requests, priced, beside the budget (nx run-many -t cost).
+    cost: {
+      executor: 'nx:run-commands',
+      cache: true,
+      dependsOn: ['generate', 'toolchain:install'],
+      inputs: validateInputs,
+      options: { command: `cost-report ${generated}` },
     },
     'validate-server': {
       executor: 'nx:run-commands',

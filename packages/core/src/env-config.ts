@@ -130,6 +130,11 @@ export interface EnvConfig {
   tenants: TenantConfig[];
   /** The scheduled chaos experiments (the `chaos` component); never in production. */
   chaos: boolean;
+  /**
+   * The monthly budget (the spec's cost table), and the spec's estimates for what the manifests do not
+   * request (load balancers, the monitoring stack); the cost view adds what they do.
+   */
+  budget: { monthlyUsd: number; fixed: Record<string, number> };
   traffic: TrafficConfig;
   observability: ObservabilityConfig;
   logLevel: (typeof logLevels)[number];
@@ -525,6 +530,7 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       'dataStores',
       'tenants',
       'chaos',
+      'budget',
       'logLevel',
       'zoneSpread',
       'traffic',
@@ -542,6 +548,24 @@ export function envConfigSchema(catalog: readonly ServiceSpec[] = services): Sch
       backup: backupSchema,
       dataStores: dataStoresSchema,
       tenants: tenantsSchema(catalog),
+      budget: {
+        type: 'object',
+        description: 'the monthly budget and the estimates of what the manifests do not request',
+        additionalProperties: false,
+        required: ['monthlyUsd', 'fixed'],
+        properties: {
+          monthlyUsd: {
+            type: 'number',
+            minimum: 0,
+            description: 'US dollars a month for the whole environment',
+          },
+          fixed: {
+            type: 'object',
+            description: 'US dollars a month per item outside the manifests, e.g. "Load balancers": 20',
+            additionalProperties: { type: 'number', minimum: 0 },
+          },
+        },
+      },
       chaos: {
         type: 'boolean',
         description: 'true: the scheduled chaos experiments run against the app tier (never in production)',

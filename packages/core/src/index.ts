@@ -7,3 +7,4 @@ export * from './environments.ts';
 export * from './generate.ts';
 export { metaLabelName } from './observability/monitors.ts';
 export * from './platform.ts';
+export { costModelFile } from './pricing.ts';

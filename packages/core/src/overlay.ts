@@ -21,6 +21,7 @@ import { type ImageOverride, type KustomizeDir, kustomizeDir } from './kustomiza
 import { versionLabel } from './labels.ts';
 import { buildMonitoringDir, monitoringFolder } from './observability/index.ts';
 import { platform } from './platform.ts';
+import { costModelFile, renderCostModel } from './pricing.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 import { buildClusterSecretStore, externalSecretsValuesFile, secretStoreFolder } from './secret-store.ts';
 import { objectsOf, tenantObjects, tenantsFolder } from './tenancy.ts';
@@ -209,6 +210,7 @@ export function buildOverlay(
         (spec) => [configSourcePath(spec), renderApplicationYaml(spec, settings, env.environment)] as const,
       ),
       [clusterProvidesFile, renderClusterProvides(env, catalog)],
+      [costModelFile, renderCostModel(env)],
     ]),
   });
 }

@@ -26,6 +26,7 @@ function env(traffic: Partial<EnvConfig['traffic']> = {}): EnvConfig {
     dataStores: { mode: 'in-cluster' },
     tenants: [],
     chaos: false,
+    budget: { monthlyUsd: 100, fixed: {} },
     logLevel: 'info',
     zoneSpread: 'preferred',
     traffic: {

@@ -42,19 +42,23 @@ export const fixtureRepositoryURL = 'https://git.example.com/deploy.git';
 
 /**
  * What a rule's fixtures are validated with: their declaration and, when they have them, their repository
- * (policies/fixtures/<id>/repo) and their promtool tests (policies/fixtures/<id>/rule-tests/).
+ * (policies/fixtures/<id>/repo), their promtool tests (policies/fixtures/<id>/rule-tests/) and their
+ * CostModel (policies/fixtures/<id>/cost-model.yaml).
  */
 export function fixtureOptions(id: string): {
   provided: string[];
   repositories?: Record<string, string>;
   ruleTests?: string[];
+  costModel?: string;
 } {
   const repo = join(fixturesDir, id, 'repo');
   const ruleTests = join(fixturesDir, id, 'rule-tests');
+  const costModel = join(fixturesDir, id, 'cost-model.yaml');
   return {
     provided: fixtureProvided(id),
     ...(existsSync(repo) ? { repositories: { [fixtureRepositoryURL]: repo } } : {}),
     ...(existsSync(ruleTests) ? { ruleTests: [ruleTests] } : {}),
+    ...(existsSync(costModel) ? { costModel } : {}),
   };
 }
 
@@ -73,7 +77,7 @@ const catalogueSchema = {
         required: ['id', 'engine', 'severity', 'why', 'fix'],
         properties: {
           id: { type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' },
-          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'istio', 'promtool', 'server', 'meta'] },
+          engine: { enum: ['schema', 'pss', 'rego', 'graph', 'istio', 'promtool', 'cost', 'server', 'meta'] },
           severity: { enum: ['error', 'warning'] },
           why: { type: 'string', minLength: 20 },
           fix: { type: 'string', minLength: 10 },

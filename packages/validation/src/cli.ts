@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { assertToolchainReady, readToolVersions } from '@neurascale/toolchain';
+import { loadCostModel } from './cost.ts';
 import { pssLevels } from './engine.ts';
 import { hasErrors } from './findings.ts';
 import { loadOverrides, type Override } from './overrides.ts';
@@ -16,7 +17,7 @@ import { type ValidateOptions, validatePaths } from './validate.ts';
 const usage = `usage: validate-manifests PATH... [--format text|json|sarif|junit] [--kubernetes-version V]...
                           [--pss-level privileged|baseline|restricted] [--allow-missing-schema KIND]...
                           [--provided CLUSTER-PROVIDES.yaml]... [--overrides OVERRIDES.json] [--namespace NS]
-                          [--repository URL=DIR]... [--rule-tests DIR]...`;
+                          [--repository URL=DIR]... [--rule-tests DIR]... [--cost COST-MODEL.yaml]`;
 
 function parseCli(argv: string[]) {
   return parseArgs({
@@ -32,6 +33,7 @@ function parseCli(argv: string[]) {
       namespace: { type: 'string' },
       repository: { type: 'string', multiple: true },
       'rule-tests': { type: 'string', multiple: true },
+      cost: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -93,6 +95,7 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
   let overrides: { file: string; overrides: Override[] } | undefined;
   try {
     for (const file of values.provided ?? []) loadProvided(file);
+    if (values.cost) loadCostModel(values.cost);
     if (values.overrides) overrides = { file: values.overrides, overrides: loadOverrides(values.overrides) };
   } catch (error) {
     err(`validate-manifests: ${(error as Error).message}\n`);
@@ -107,6 +110,7 @@ export function main(argv: string[], { out, err }: Io = processIo): number {
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(Object.keys(repositories).length > 0 ? { repositories } : {}),
     ...(values['rule-tests'] ? { ruleTests: values['rule-tests'] } : {}),
+    ...(values.cost ? { costModel: values.cost } : {}),
   };
   try {
     // A missing or stale pinned tool is found before any work, with the command that fixes it.

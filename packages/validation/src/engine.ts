@@ -5,6 +5,7 @@
 import { readToolVersions } from '@neurascale/toolchain';
 import { catalogued, regoParams } from './catalogue.ts';
 import { conftest, yamlSafeJson } from './conftest.ts';
+import { type CostModel, costModelDoc, costReport, loadCostModel, overBudget } from './cost.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 import { ManifestGraph, obj } from './graph.ts';
 import { runGraphRules } from './graph-rules/index.ts';
@@ -30,6 +31,8 @@ export interface EngineOptions {
   repositories?: Record<string, string>;
   /** Directories of promtool unit tests of the set's PrometheusRules (see promtool.ts). */
   ruleTests?: string[];
+  /** A CostModel file: the set is priced and held to its budget (see cost.ts). */
+  costModel?: string;
   schemaRoot?: string;
 }
 
@@ -196,6 +199,11 @@ function refKey(ref: ObjectRef): string {
   return [ref.apiVersion, ref.kind, ref.namespace ?? '', ref.name].join('/');
 }
 
+function costFindings(docs: Doc[], model: CostModel, file: string): Finding[] {
+  const over = overBudget(costReport(docs, model));
+  return over ? [finding(costModelDoc(file, model), 'cost-over-budget', over)] : [];
+}
+
 export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResult {
   const versions = versionsOf(options).join(' ');
   const provided = (options.provided ?? []).flatMap(loadProvided);
@@ -211,8 +219,11 @@ export function runEngine(docs: Doc[], options: EngineOptions = {}): EngineResul
         ]
       : []),
   ];
+  const cost = options.costModel ? loadCostModel(options.costModel) : undefined;
+  if (cost) engines.push(`cost (budget $${cost.budget.monthlyUsd})`);
   const graph = new ManifestGraph(docs, provided, options.repositories);
   const findings = [
+    ...(cost && options.costModel ? costFindings(docs, cost, options.costModel) : []),
     ...schemaFindings(docs, options),
     ...pssFindings(graph, options),
     ...regoFindings(docs, options.settings),
