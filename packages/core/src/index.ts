@@ -1,6 +1,7 @@
 // @neurascale/core: the service catalog, the environment configs and the builders that turn them into
 // the committed Kustomize trees.
 export * from './catalog.ts';
+export { clusterAutoscalerObjects } from './cluster-autoscaler.ts';
 export { clusterProvidesFile } from './cluster-provides.ts';
 export * from './env-config.ts';
 export * from './environments.ts';

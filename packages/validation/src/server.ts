@@ -234,6 +234,8 @@ function ruleAllows(rule: Json, check: AccessCheck): boolean {
     : ['clusterrolebindings'].includes(check.resource)
       ? 'rbac.authorization.k8s.io'
       : '';
+  // A rule limited to named objects does not answer for any object (the probes name none).
+  if (strings(rule.resourceNames).length > 0) return false;
   return has('verbs', check.verb) && has('resources', resource) && has('apiGroups', group);
 }
 

@@ -4,10 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environments as environmentsIn } from '@neurascale/core';
+import { clusterAutoscalerObjects, environments as environmentsIn, parseEnvConfig } from '@neurascale/core';
 import { readToolVersions, repoRoot } from '@neurascale/toolchain';
 import { type ControlPlane, startControlPlane } from '@neurascale/toolchain/controlplane';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { fixturePath, rules } from '../src/catalogue.ts';
 import type { Finding } from '../src/findings.ts';
 import { ManifestGraph } from '../src/graph.ts';
@@ -277,5 +278,37 @@ describe('tenant isolation on the server (the committed staging tenants)', () =>
         elsewhere.filter((r) => r.actual).map((r) => `${r.account}: ${r.check.verb} ${r.check.resource}`),
       ).toEqual([]);
     }
+  }, 120_000);
+});
+
+describe('the self-managed cluster-autoscaler (no committed environment runs it) on the server', () => {
+  it('is admitted, and its service account can do on the server exactly what its RBAC in the set grants', async () => {
+    const config = JSON.parse(readFileSync(join(repoRoot, 'overlays', 'production', 'env.json'), 'utf8'));
+    config.cluster.autoscaler = {
+      type: 'self-managed',
+      version: 'v1.33.0',
+      cloudProvider: 'gce',
+      nodeGroupAutoDiscovery: ['mig:namePrefix=neural-engine-,min=1,max=10'],
+      expanderPriorities: [{ priority: 10, nodeGroups: ['.*'] }],
+    };
+    const objects = clusterAutoscalerObjects(parseEnvConfig('variant/env.json', JSON.stringify(config)));
+    const priority = {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'neurascale-platform-critical' },
+      value: 1000000,
+    };
+    const text = [priority, ...objects]
+      .map((o) => `---\n${stringify(JSON.parse(JSON.stringify(o)), { version: '1.1' })}`)
+      .join('');
+    const docs = parseDocuments(text, 'cluster-autoscaler.yaml').docs;
+    await prepare(cp, docs);
+    expect(await dryRun(cp, docs)).toEqual([]);
+    const { rows, findings } = await accessMatrix(cp, docs);
+    expect(findings).toEqual([]);
+    const can = rows
+      .filter((r) => r.account === 'kube-system/cluster-autoscaler' && r.actual)
+      .map((r) => `${r.check.verb} ${r.check.resource}`);
+    expect(can).toEqual(['list pods', 'list namespaces', 'list nodes']);
   }, 120_000);
 });
