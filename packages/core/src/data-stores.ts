@@ -25,7 +25,8 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { type DataStoreName, type ServiceSpec, services } from './catalog.ts';
 import type { EnvConfig } from './env-config.ts';
 import { type Labels, selectorLabels, serviceLabels } from './labels.ts';
-import { inNamespace, tcp } from './network-policies.ts';
+import { podSecurityLabels } from './namespaces.ts';
+import { dnsEgressRule, inNamespace, tcp } from './network-policies.ts';
 import { platform } from './platform.ts';
 import type { KubeObject } from './resource-set.ts';
 import { priorityClassName } from './scheduling.ts';
@@ -283,7 +284,6 @@ function namespaceObjects(): KubeObject[] {
     'app.kubernetes.io/part-of': platform.partOf,
     'app.kubernetes.io/managed-by': platform.managedBy,
   };
-  const { dns } = platform;
   return [
     new Namespace({
       metadata: {
@@ -291,10 +291,7 @@ function namespaceObjects(): KubeObject[] {
         labels: {
           ...tier,
           'app.kubernetes.io/component': 'namespace',
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
-          'pod-security.kubernetes.io/warn': 'restricted',
-          'pod-security.kubernetes.io/warn-version': 'latest',
+          ...podSecurityLabels('restricted'),
         },
       },
     }),
@@ -304,19 +301,7 @@ function namespaceObjects(): KubeObject[] {
     }),
     new NetworkPolicy({
       metadata: { name: 'allow-dns-egress', namespace: ns, labels: tier },
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [{ ...inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
-            ports: [
-              { protocol: 'UDP', port: dns.port },
-              { protocol: 'TCP', port: dns.port },
-            ],
-          },
-        ],
-      },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [dnsEgressRule()] },
     }),
     // The password PostgreSQL starts with, from the dev project's secret manager like every secret.
     new ExternalSecret({

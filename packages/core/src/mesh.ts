@@ -11,6 +11,7 @@ import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { INetworkPolicyEgressRule } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicyEgressRule';
 import { callersOf, type ServiceSpec } from './catalog.ts';
 import { type KustomizeDir, kustomizeDir } from './kustomization.ts';
 import { type Labels, selectorLabels, serviceLabels, tierLabels } from './labels.ts';
@@ -146,6 +147,15 @@ export function buildSidecar(): Sidecar {
   });
 }
 
+/** A sidecar's way to istiod: configuration and certificates over xDS. */
+export function istiodEgressRule(): INetworkPolicyEgressRule {
+  const { mesh } = platform;
+  return {
+    to: [{ ...inNamespace(mesh.rootNamespace), podSelector: { matchLabels: { ...mesh.istiod.podLabels } } }],
+    ports: tcp(mesh.istiod.xdsPort),
+  };
+}
+
 /** The sidecars' own flows: configuration and certificates from istiod, merged metrics to Prometheus. */
 export function buildMeshNetworkPolicies(): NetworkPolicy[] {
   const { mesh } = platform;
@@ -155,17 +165,7 @@ export function buildMeshNetworkPolicies(): NetworkPolicy[] {
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [
-              {
-                ...inNamespace(mesh.rootNamespace),
-                podSelector: { matchLabels: { ...mesh.istiod.podLabels } },
-              },
-            ],
-            ports: tcp(mesh.istiod.xdsPort),
-          },
-        ],
+        egress: [istiodEgressRule()],
       },
     }),
     new NetworkPolicy({

@@ -29,27 +29,26 @@ export function buildDefaultDeny(): NetworkPolicy {
   });
 }
 
-export function buildDnsEgress(): NetworkPolicy {
+/** Egress to the cluster DNS (kube-dns) over UDP and TCP. */
+export function dnsEgressRule(): INetworkPolicyEgressRule {
   const { dns } = platform;
+  return {
+    to: [{ ...inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
+    ports: [
+      { protocol: 'UDP', port: dns.port },
+      { protocol: 'TCP', port: dns.port },
+    ],
+  };
+}
+
+export function buildDnsEgress(): NetworkPolicy {
   return new NetworkPolicy({
     metadata: {
       name: 'allow-dns-egress',
       namespace: platform.appNamespace,
       labels: tierLabels('network-policy'),
     },
-    spec: {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [
-        {
-          to: [{ ...inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
-          ports: [
-            { protocol: 'UDP', port: dns.port },
-            { protocol: 'TCP', port: dns.port },
-          ],
-        },
-      ],
-    },
+    spec: { podSelector: {}, policyTypes: ['Egress'], egress: [dnsEgressRule()] },
   });
 }
 

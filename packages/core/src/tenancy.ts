@@ -14,7 +14,9 @@ import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { portOf, type ServiceName, serviceByName } from './catalog.ts';
 import type { EnvConfig, TenantConfig } from './env-config.ts';
 import { type Labels, selectorLabels } from './labels.ts';
-import { inNamespace, tcp } from './network-policies.ts';
+import { istiodEgressRule } from './mesh.ts';
+import { podSecurityLabels } from './namespaces.ts';
+import { dnsEgressRule, inNamespace, tcp } from './network-policies.ts';
 import { platform } from './platform.ts';
 import type { KubeObject } from './resource-set.ts';
 
@@ -89,18 +91,12 @@ const memberRules: IPolicyRule[] = [
 ];
 
 function namespace(env: EnvConfig, tenant: TenantConfig): Namespace {
-  const level = 'restricted';
   return new Namespace({
     metadata: {
       name: tenantNamespace(tenant),
       labels: {
         ...labels(tenant, 'namespace'),
-        'pod-security.kubernetes.io/enforce': level,
-        'pod-security.kubernetes.io/enforce-version': 'latest',
-        'pod-security.kubernetes.io/warn': level,
-        'pod-security.kubernetes.io/warn-version': 'latest',
-        'pod-security.kubernetes.io/audit': level,
-        'pod-security.kubernetes.io/audit-version': 'latest',
+        ...podSecurityLabels('restricted'),
         // In the mesh, a tenant's pods get sidecars: mTLS identities are how the app side admits them.
         ...(env.traffic.mesh ? { 'istio-injection': 'enabled' } : {}),
       },
@@ -111,7 +107,6 @@ function namespace(env: EnvConfig, tenant: TenantConfig): Namespace {
 function networkPolicies(env: EnvConfig, tenant: TenantConfig): NetworkPolicy[] {
   const ns = tenantNamespace(tenant);
   const meta = (name: string) => ({ name, namespace: ns, labels: labels(tenant, 'network-policy') });
-  const { dns, mesh } = platform;
   const policies = [
     new NetworkPolicy({
       metadata: meta('default-deny-all'),
@@ -128,19 +123,7 @@ function networkPolicies(env: EnvConfig, tenant: TenantConfig): NetworkPolicy[] 
     }),
     new NetworkPolicy({
       metadata: meta('allow-dns-egress'),
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [
-          {
-            to: [{ ...inNamespace(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
-            ports: [
-              { protocol: 'UDP', port: dns.port },
-              { protocol: 'TCP', port: dns.port },
-            ],
-          },
-        ],
-      },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [dnsEgressRule()] },
     }),
   ];
   if (tenant.allowedServices.length > 0) {
@@ -164,21 +147,7 @@ function networkPolicies(env: EnvConfig, tenant: TenantConfig): NetworkPolicy[] 
     policies.push(
       new NetworkPolicy({
         metadata: meta('allow-istiod-egress'),
-        spec: {
-          podSelector: {},
-          policyTypes: ['Egress'],
-          egress: [
-            {
-              to: [
-                {
-                  ...inNamespace(mesh.rootNamespace),
-                  podSelector: { matchLabels: { ...mesh.istiod.podLabels } },
-                },
-              ],
-              ports: tcp(mesh.istiod.xdsPort),
-            },
-          ],
-        },
+        spec: { podSelector: {}, policyTypes: ['Egress'], egress: [istiodEgressRule()] },
       }),
     );
   }
