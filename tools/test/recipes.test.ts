@@ -64,9 +64,11 @@ describe('recipe: add an environment', () => {
           options: {
             command:
               'validate-manifests generated/overlays/qa --provided generated/overlays/qa/cluster-provides.yaml ' +
-              '--rule-tests generated/overlays/qa/monitoring/rule-tests --overrides policies/overrides.json',
+              '--rule-tests generated/overlays/qa/monitoring/rule-tests --cost generated/overlays/qa/cost-model.yaml ' +
+              '--overrides policies/overrides.json',
           },
         },
+        cost: { options: { command: 'cost-report generated/overlays/qa' } },
         'validate-server': { options: { command: 'validate-server generated/overlays/qa' } },
       },
     });

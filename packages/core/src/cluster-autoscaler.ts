@@ -64,7 +64,8 @@ export function expanderPriorities(config: SelfManaged): string {
   for (const entry of config.expanderPriorities) {
     table[entry.priority] = [...(table[entry.priority] ?? []), ...entry.nodeGroups];
   }
-  return stringify(table);
+  // YAML 1.1-safe: the autoscaler reads it with a YAML 1.1 parser.
+  return stringify(table, { version: '1.1' });
 }
 
 const clusterRules: IPolicyRule[] = [

@@ -45,6 +45,12 @@ function labels(store: DataStoreName, component = 'data-store'): Labels {
   };
 }
 
+/** A service's pods by instance only: its Flagger `-primary` copy included. */
+function instanceOf(spec: Pick<ServiceSpec, 'name'>): Labels {
+  const key = 'app.kubernetes.io/instance';
+  return { [key]: selectorLabels(spec)[key] as string };
+}
+
 /** The stores that `catalog` services use, and who uses each. */
 function users(store: DataStoreName, catalog: readonly ServiceSpec[]): ServiceSpec[] {
   return catalog.filter((s) => s.dataStores.includes(store));
@@ -337,7 +343,8 @@ function serviceEgress(env: EnvConfig, catalog: readonly ServiceSpec[]): KubeObj
           namespace: platform.appNamespace,
           labels: serviceLabels(spec),
         },
-        spec: { podSelector: { matchLabels: selectorLabels(spec) }, policyTypes: ['Egress'], egress },
+        // By instance only: Flagger's -primary copy of a canary target (which serves) keeps the instance label.
+        spec: { podSelector: { matchLabels: instanceOf(spec) }, policyTypes: ['Egress'], egress },
       });
     });
 }

@@ -59,6 +59,6 @@ export function externalSecretsValuesFile(env: EnvConfig): string {
   const chart = platform.secrets.operator.chart;
   return (
     `# Values of the ${chart.name} chart ${chart.version} (${chart.repository}) for ${env.environment}; ` +
-    `the GitOps Application passes them.\n${stringify(externalSecretsValues(env), { lineWidth: 0 })}`
+    `the GitOps Application passes them.\n${stringify(externalSecretsValues(env), { lineWidth: 0, version: '1.1' })}`
   );
 }

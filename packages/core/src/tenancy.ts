@@ -218,6 +218,25 @@ export function objectsOf(env: EnvConfig, tenant: TenantConfig): KubeObject[] {
           },
         },
       }),
+      // PriorityClasses are not guarded by RBAC: a tenant pod could name the platform's and preempt the app.
+      // No pod of a tenant may run at any class above batch.
+      new ResourceQuota({
+        metadata: meta('tenant-no-priority', 'quota'),
+        spec: {
+          hard: { pods: '0' },
+          scopeSelector: {
+            matchExpressions: [
+              {
+                scopeName: 'PriorityClass',
+                operator: 'In',
+                values: (['platform-critical', 'realtime', 'standard'] as const).map(
+                  (tier) => platform.priorityClasses[tier].name,
+                ),
+              },
+            ],
+          },
+        },
+      }),
       new LimitRange({
         metadata: meta('tenant-defaults', 'quota'),
         spec: {

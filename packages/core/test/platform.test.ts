@@ -13,6 +13,7 @@ import { dataStoreObjects, kafkaClusterId } from '../src/data-stores.ts';
 import { type EnvConfig, parseEnvConfig, type TenantConfig } from '../src/env-config.ts';
 import { envConfigPath } from '../src/environments.ts';
 import { repoRoot } from '../src/generate.ts';
+import { primaryLabels, selectorLabels } from '../src/labels.ts';
 import { appAlerts, platformAlerts } from '../src/observability/alerts.ts';
 import { buildOverlay } from '../src/overlay.ts';
 import { platform } from '../src/platform.ts';
@@ -227,7 +228,7 @@ describe('tenants', () => {
       'pod-security.kubernetes.io/enforce': 'restricted',
       'istio-injection': 'enabled',
     });
-    const quota = inTenant('tenant-research').find((o) => o.kind === 'ResourceQuota');
+    const quota = inTenant('tenant-research').find((o) => o.metadata.name === 'tenant-quota');
     expect(quota?.spec.hard).toMatchObject({
       'requests.cpu': research.quota.cpu,
       'requests.memory': research.quota.memory,
@@ -271,6 +272,16 @@ describe('tenants', () => {
       ]),
     );
     expect(admitted).not.toContain('NetworkPolicy/mcp-server-from-tenant-research');
+  });
+
+  it('keep tenant pods from any priority class above batch (PriorityClasses are not guarded by RBAC)', () => {
+    const quota = inTenant('tenant-research').find((o) => o.metadata.name === 'tenant-no-priority');
+    expect(quota?.spec.hard).toEqual({ pods: '0' });
+    expect(quota?.spec.scopeSelector.matchExpressions[0].values).toEqual([
+      'neurascale-platform-critical',
+      'neurascale-realtime',
+      'neurascale-standard',
+    ]);
   });
 
   it("bind the team's group to a Role that cannot touch RBAC, quotas, limits or policies", () => {
@@ -367,6 +378,18 @@ describe('data stores', () => {
     expect(entries.every((e) => e.spec.location === 'MESH_EXTERNAL' && e.spec.exportTo[0] === '.')).toBe(
       true,
     );
+  });
+
+  it("reach Flagger's -primary copy of the canary target too, which serves the traffic", () => {
+    const gateway = managed.find((o) => o.metadata.name === 'api-gateway-to-data-stores');
+    const selector = Object.entries(gateway?.spec.podSelector.matchLabels ?? {});
+    expect(selector.length).toBeGreaterThan(0);
+    for (const labels of [
+      primaryLabels(serviceByName('api-gateway')),
+      selectorLabels(serviceByName('api-gateway')),
+    ]) {
+      for (const [key, value] of selector) expect((labels as Record<string, string>)[key], key).toBe(value);
+    }
   });
 
   it("give Kafka a stable cluster id per environment and the services the managed cluster's bootstrap address", () => {

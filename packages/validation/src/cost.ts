@@ -96,16 +96,30 @@ export function loadCostModel(file: string): CostModel {
   return data;
 }
 
-const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-const decimal: Record<string, number> = { '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, m: 1e-3 };
+const binary: Record<string, number> = {
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+const decimal: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
-/** A Kubernetes quantity as a number (cores, bytes, count); 0 when absent or unreadable. */
-export function quantity(value: unknown): number {
+/**
+ * A Kubernetes quantity as a number (cores, bytes, count); 0 when absent. `where` names the object and the
+ * field for the error an unreadable quantity raises (the API server would refuse it anyway).
+ */
+export function quantity(value: unknown, where = 'a quantity'): number {
+  if (value === undefined || value === null) return 0;
   if (typeof value === 'number') return value;
-  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T|m)?$/.exec(String(value ?? ''));
-  if (!m) return 0;
-  const unit = m[2] ?? '';
-  return Number(m[1]) * (binary[unit] ?? decimal[unit] ?? 1);
+  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/.exec(String(value));
+  const unit = m?.[2] ?? '';
+  const scale = binary[unit] ?? decimal[unit];
+  if (!m || scale === undefined || Number.isNaN(Number(m[1]))) {
+    throw new Error(`${where}: "${String(value)}" is not a Kubernetes quantity (e.g. 250m, 1, 512Mi, 10Gi)`);
+  }
+  return Number(m[1]) * scale;
 }
 
 const gib = 2 ** 30;
@@ -159,15 +173,26 @@ export function costReport(docs: Doc[], model: CostModel): CostReport {
     .filter((d) => workloadKinds.has(String(d.ref.kind)))
     .map((w) => {
       const pod = obj(obj(spec(w).template).spec);
-      const containers = arr(pod.containers);
-      const sum = (f: (c: Json) => number) => containers.reduce((n, c) => n + f(c), 0);
+      // Native sidecars (init containers that keep running) cost like containers.
+      const containers = [
+        ...arr(pod.containers),
+        ...arr(pod.initContainers).filter((c) => c.restartPolicy === 'Always'),
+      ];
+      const at = `${w.ref.kind} ${w.ref.namespace ?? ''}/${w.ref.name}`;
+      const sum = (field: string, f: (c: Json) => unknown) =>
+        containers.reduce((n, c) => n + quantity(f(c), `${at} container ${String(c.name)} ${field}`), 0);
       const requests = (c: Json) => obj(obj(c.resources).requests);
-      const cpu = sum((c) => quantity(requests(c).cpu));
-      const memoryGiB = sum((c) => quantity(requests(c).memory)) / gib;
-      const gpu = sum((c) => quantity(obj(obj(c.resources).limits)['nvidia.com/gpu']));
+      const cpu = sum('resources.requests.cpu', (c) => requests(c).cpu);
+      const memoryGiB = sum('resources.requests.memory', (c) => requests(c).memory) / gib;
+      const gpu = sum(
+        'resources.limits[nvidia.com/gpu]',
+        (c) => obj(obj(c.resources).limits)['nvidia.com/gpu'],
+      );
       const storageGiB =
         arr(spec(w).volumeClaimTemplates).reduce(
-          (n, t) => n + quantity(obj(obj(obj(t.spec).resources).requests).storage),
+          (n, t) =>
+            n +
+            quantity(obj(obj(obj(t.spec).resources).requests).storage, `${at} volumeClaimTemplates storage`),
           0,
         ) / gib;
       const replicas = replicasOf(docs, w);
@@ -186,7 +211,15 @@ export function costReport(docs: Doc[], model: CostModel): CostReport {
   const claimsGiB =
     docs
       .filter((d) => d.ref.kind === 'PersistentVolumeClaim')
-      .reduce((n, d) => n + quantity(obj(obj(spec(d).resources).requests).storage), 0) / gib;
+      .reduce(
+        (n, d) =>
+          n +
+          quantity(
+            obj(obj(spec(d).resources).requests).storage,
+            `PersistentVolumeClaim ${d.ref.namespace ?? ''}/${d.ref.name} spec.resources.requests.storage`,
+          ),
+        0,
+      ) / gib;
   const fixed = Object.values(model.budget.fixed).reduce((n, v) => n + v, 0);
   const claims = claimsGiB * p.storageGiBMonth;
   const total = {

@@ -286,7 +286,10 @@ export interface AccessRow {
   actual: boolean;
 }
 
-/** A user no binding names, impersonated with a group: what it can do is what the group can. */
+/**
+ * A user no binding names, impersonated with a group: what it can do is what the group can, plus what every
+ * authenticated user can (the API server adds system:authenticated to an impersonated user).
+ */
 const groupProbeUser = 'neurascale:group-probe';
 
 interface Probe {
@@ -318,19 +321,19 @@ export async function accessMatrix(
     doc: pod.doc,
     checks: accessChecks,
   }));
-  const bindingsOfGroup = new Map<string, Doc>();
+  // Each group, the first binding that names it (where findings point), and the namespaces it is bound in.
+  const groups = new Map<string, { binding: Doc; namespaces: Set<string> }>();
   for (const binding of graph.ofKind('RoleBinding', 'ClusterRoleBinding')) {
     for (const s of arr(binding.object.subjects)) {
-      if (s.kind === 'Group' && typeof s.name === 'string' && !bindingsOfGroup.has(s.name)) {
-        bindingsOfGroup.set(s.name, binding);
-      }
+      if (s.kind !== 'Group' || typeof s.name !== 'string') continue;
+      const entry = groups.get(s.name) ?? { binding, namespaces: new Set<string>() };
+      if (binding.ref.kind === 'RoleBinding') entry.namespaces.add(namespaceOf(binding));
+      groups.set(s.name, entry);
     }
   }
-  const namespaces = [...new Set(graph.ofKind('Namespace').map((n) => String(n.ref.name)))].sort();
-  for (const [group, binding] of [...bindingsOfGroup].sort(([a], [b]) => a.localeCompare(b))) {
-    const where = [
-      ...new Set([...namespaces, ...(binding.ref.kind === 'RoleBinding' ? [namespaceOf(binding)] : [])]),
-    ].sort();
+  const namespaces = [...new Set(graph.ofKind('Namespace').map((n) => String(n.ref.name)))];
+  for (const [group, { binding, namespaces: bound }] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    const where = [...new Set([...namespaces, ...bound])].sort();
     where.forEach((namespace, i) => {
       probes.push({
         subject: { kind: 'Group', name: group },

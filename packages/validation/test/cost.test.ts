@@ -20,6 +20,11 @@ describe('quantities', () => {
     expect(quantity('512Mi')).toBe(512 * 2 ** 20);
     expect(quantity('1G')).toBe(1e9);
     expect(quantity(undefined)).toBe(0);
+    expect(quantity('1Pi')).toBe(2 ** 50);
+    expect(quantity('1e3')).toBe(1000);
+    expect(() => quantity('lots', 'Deployment app/web container web resources.requests.cpu')).toThrow(
+      /^Deployment app\/web container web resources\.requests\.cpu: "lots" is not a Kubernetes quantity/,
+    );
   });
 });
 

@@ -289,7 +289,7 @@ export function alloyValues(env: EnvConfig): AlloyValues {
 /** The charts' values files, by path in the monitoring folder (not resources of its kustomization). */
 export function chartValues(env: EnvConfig): Map<string, string> {
   const file = (chart: string, values: unknown) =>
-    `# Values of Grafana's ${chart} chart for ${env.environment}; the GitOps Application passes them.\n${stringify(values, { lineWidth: 0 })}`;
+    `# Values of Grafana's ${chart} chart for ${env.environment}; the GitOps Application passes them.\n${stringify(values, { lineWidth: 0, version: '1.1' })}`;
   return new Map([
     ['values/alloy.yaml', file('alloy', alloyValues(env))],
     ['values/loki.yaml', file('loki', lokiValues(env))],

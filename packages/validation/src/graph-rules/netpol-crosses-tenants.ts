@@ -4,6 +4,9 @@ import type { GraphRule, GraphViolation } from './rule.ts';
 
 type Labels = Record<string, string>;
 
+/** The tenant label value of a namespace no set contains: a selector that matches it matches future tenants. */
+const anotherTenant = 'another-tenant';
+
 const labelsOf = (doc: Doc | undefined, name: string): Labels => ({
   'kubernetes.io/metadata.name': name,
   ...Object.fromEntries(
@@ -80,11 +83,22 @@ export const netpolCrossesTenants: GraphRule = {
                 tenantOf.get(n.name) !== tenant,
             );
             const everyNamespace = Object.keys(obj(peer.namespaceSelector)).length === 0;
-            if (reached.length === 0 && !everyNamespace) return;
+            // A tenant the set does not contain (added later, or elsewhere) must not match either.
+            const unknownTenant = selectorMatches(obj(peer.namespaceSelector), {
+              'kubernetes.io/metadata.name': `${anotherTenant}-namespace`,
+              [label]: anotherTenant,
+            });
+            if (reached.length === 0 && !everyNamespace && !unknownTenant) return;
             violations.push({
               doc: policy,
               field: `spec.${direction}[${i}].${peersKey}[${j}]`,
-              message: `${describe(policy)} of tenant ${tenant} ${direction === 'ingress' ? 'admits traffic from' : 'allows traffic to'} ${everyNamespace ? 'every namespace, those of other tenants included' : reached.map((n) => `${n.name} (tenant ${tenantOf.get(n.name)})`).join(', ')}`,
+              message: `${describe(policy)} of tenant ${tenant} ${direction === 'ingress' ? 'admits traffic from' : 'allows traffic to'} ${
+                everyNamespace
+                  ? 'every namespace, those of other tenants included'
+                  : reached.length > 0
+                    ? reached.map((n) => `${n.name} (tenant ${tenantOf.get(n.name)})`).join(', ')
+                    : `the namespaces of tenants not in the set (its selector matches any namespace labelled ${label} with another value)`
+              }`,
             });
           });
         });

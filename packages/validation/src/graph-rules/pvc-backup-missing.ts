@@ -6,21 +6,36 @@ import type { GraphRule, GraphViolation } from './rule.ts';
 const claimNames = new Set(['*', 'persistentvolumeclaims', 'persistentvolumeclaim', 'pvc']);
 const namesClaims = (list: string[]) => list.some((r) => claimNames.has(r.toLowerCase()));
 
-/** Velero's namespace filters take exact names and `*` globs. */
+/** Velero's namespace filters are globs: `*`, `?` and `[abc]`. */
 function namespaceMatches(pattern: string, namespace: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(namespace);
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${pattern.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  try {
+    return new RegExp(`^${re}$`).test(namespace);
+  } catch {
+    return pattern === namespace;
+  }
 }
+
+const volumeNames = new Set(['persistentvolumes', 'persistentvolume', 'pv']);
+const podNames = new Set(['*', 'pods', 'pod', 'po']);
 
 /**
  * Whether a Velero Schedule backs up a claim in `namespace` with `labels`, data included: its namespace,
- * resource and label filters admit the claim, it is not paused, and it snapshots volumes or copies them
- * with the file-system backup.
+ * resource and label filters admit the claim, it is not paused, and it snapshots the claim's volume (its
+ * PersistentVolume not excluded) or copies it with the file-system backup (its pods included).
  */
 export function scheduleCovers(schedule: Doc, namespace: string, labels: Record<string, string>): boolean {
   const s = spec(schedule);
@@ -36,7 +51,17 @@ export function scheduleCovers(schedule: Doc, namespace: string, labels: Record<
   if (t.labelSelector !== undefined && !selectorMatches(obj(t.labelSelector), labels)) return false;
   const any = arr(t.orLabelSelectors);
   if (any.length > 0 && !any.some((sel) => selectorMatches(sel, labels))) return false;
-  return t.snapshotVolumes !== false || t.defaultVolumesToFsBackup === true;
+  // A snapshot is taken when the claim's PersistentVolume is backed up (it follows its claim unless
+  // excluded, or cluster resources are off); the file-system copy runs when the claim's pods are.
+  const volumesExcluded =
+    t.includeClusterResources === false ||
+    [...strings(t.excludedResources), ...strings(t.excludedClusterScopedResources)].some((r) =>
+      volumeNames.has(r.toLowerCase()),
+    );
+  const snapshots = t.snapshotVolumes !== false && !volumesExcluded;
+  const podsIncluded = resources.length === 0 || resources.some((r) => podNames.has(r.toLowerCase()));
+  const fileCopies = t.defaultVolumesToFsBackup === true && podsIncluded;
+  return snapshots || fileCopies;
 }
 
 const optOut = 'velero.io/exclude-from-backup';
