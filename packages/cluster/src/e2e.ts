@@ -50,7 +50,71 @@ export function build(dir: string): Json[] {
       (d) =>
         obj(d.metadata).namespace !== dataNamespace &&
         !(d.kind === 'Namespace' && obj(d.metadata).name === dataNamespace),
-    );
+    )
+    .map(standInForManagedStores);
+}
+
+const storeAtPort = (port: unknown) =>
+  Object.values(platform.dataStores).find((s) => s.port === Number(port));
+
+/**
+ * Where an environment's data stores are managed (outside the cluster, at private address ranges), the
+ * stand-ins in `neural-data` take their place: each service's egress to a store's range is pointed at the
+ * stand-in with that port, and the Kafka bootstrap address in the services' config at the stand-in's
+ * Service. Everything else of the policy (which pods, which ports) stays as generated. In-cluster stores
+ * are left as they are (their policies already name the stand-ins' labels).
+ */
+export function standInForManagedStores(doc: Json): Json {
+  const meta = obj(doc.metadata);
+  const note = {
+    'neurascale.io/e2e': `${harnessNote} a managed data store: its address range points at the stand-in`,
+  };
+  if (doc.kind === 'NetworkPolicy' && String(meta.name).endsWith('-to-data-stores')) {
+    const egress = arr(obj(doc.spec).egress);
+    if (!egress.some((rule) => arr(rule.to).some((peer) => peer.ipBlock))) return doc;
+    const rules = egress.map((rule) => {
+      const store = storeAtPort(arr(rule.ports)[0]?.port);
+      if (!store)
+        throw new Error(
+          `NetworkPolicy ${String(meta.name)}: no data-store stand-in listens on ${JSON.stringify(rule.ports)}`,
+        );
+      return {
+        ...rule,
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': store.namespace } },
+            podSelector: { matchLabels: { ...store.podLabels } },
+          },
+        ],
+      };
+    });
+    return {
+      ...doc,
+      metadata: { ...meta, annotations: { ...obj(meta.annotations), ...note } },
+      spec: { ...obj(doc.spec), egress: rules },
+    };
+  }
+  if (doc.kind === 'ConfigMap') {
+    const data = obj(doc.data);
+    const config = data['application.yaml'];
+    const kafka = platform.dataStores.kafka;
+    const standIn = `${kafka.service}.${kafka.namespace}.svc:${kafka.port}`;
+    if (
+      typeof config !== 'string' ||
+      !/bootstrap_servers: /.test(config) ||
+      config.includes(`bootstrap_servers: ${standIn}`)
+    )
+      return doc;
+    return {
+      ...doc,
+      metadata: { ...meta, annotations: { ...obj(meta.annotations), ...note } },
+      data: {
+        ...data,
+        'application.yaml': config.replace(/bootstrap_servers: .*/, `bootstrap_servers: ${standIn}`),
+      },
+    };
+  }
+  return doc;
 }
 
 export function cpuMillis(q: string): number {

@@ -14,6 +14,7 @@ import {
   providedNamespaces,
   scaleToNode,
   settledReplicas,
+  standInForManagedStores,
   volumesFor,
 } from '../src/e2e.ts';
 import { doubleSpec, serviceImageEntries, serviceOfImage } from '../src/images.ts';
@@ -367,5 +368,47 @@ describe('kubeYaml', () => {
     expect(text).toContain('mode: Initial');
     expect(text).toContain('"on": "yes"');
     expect(text).toContain('count: 1');
+  });
+});
+
+describe('standInForManagedStores', () => {
+  it("points a managed store's range at the stand-in with its port, and the Kafka bootstrap at its Service", () => {
+    const policy = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'api-gateway-to-data-stores', namespace: 'neural-engine' },
+      spec: {
+        podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'neural-engine-api-gateway' } },
+        policyTypes: ['Egress'],
+        egress: [{ to: [{ ipBlock: { cidr: '10.20.0.0/24' } }], ports: [{ protocol: 'TCP', port: 5432 }] }],
+      },
+    };
+    const moved = standInForManagedStores(policy) as any;
+    expect(moved.spec.egress[0].to).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'neural-data' } },
+        podSelector: { matchLabels: platform.dataStores.postgresql.podLabels },
+      },
+    ]);
+    expect(moved.spec.podSelector).toEqual(policy.spec.podSelector);
+    expect(moved.metadata.annotations['neurascale.io/e2e']).toMatch(/managed data store/);
+    const config = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'api-gateway-config-abc' },
+      data: {
+        'application.yaml':
+          'kafka:\n  bootstrap_servers: bootstrap.example.cloud.goog:9092\n  consumer_group: x\n',
+      },
+    };
+    expect((standInForManagedStores(config) as any).data['application.yaml']).toBe(
+      'kafka:\n  bootstrap_servers: kafka.neural-data.svc:9092\n  consumer_group: x\n',
+    );
+    // In-cluster stores are left alone.
+    const inCluster = {
+      ...policy,
+      spec: { ...policy.spec, egress: [{ to: [{ podSelector: {} }], ports: [{ port: 5432 }] }] },
+    };
+    expect(standInForManagedStores(inCluster)).toBe(inCluster);
   });
 });
