@@ -24,7 +24,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { type DataStoreName, type ServiceSpec, services } from './catalog.ts';
 import type { EnvConfig } from './env-config.ts';
-import { type Labels, selectorLabels, serviceLabels } from './labels.ts';
+import { instanceLabels, type Labels, serviceLabels } from './labels.ts';
 import { podSecurityLabels } from './namespaces.ts';
 import { dnsEgressRule, inNamespace, tcp } from './network-policies.ts';
 import { platform } from './platform.ts';
@@ -43,12 +43,6 @@ function labels(store: DataStoreName, component = 'data-store'): Labels {
     'app.kubernetes.io/part-of': platform.partOf,
     'app.kubernetes.io/managed-by': platform.managedBy,
   };
-}
-
-/** A service's pods by instance only: its Flagger `-primary` copy included. */
-function instanceOf(spec: Pick<ServiceSpec, 'name'>): Labels {
-  const key = 'app.kubernetes.io/instance';
-  return { [key]: selectorLabels(spec)[key] as string };
 }
 
 /** The stores that `catalog` services use, and who uses each. */
@@ -198,7 +192,7 @@ function storeObjects(store: DataStoreName, env: EnvConfig, catalog: readonly Se
     ...scratch.map((v) => ({ name: v.name, mountPath: v.mountPath })),
   ];
   return [
-    new ServiceAccount({ ...{ metadata: meta(s.service) }, automountServiceAccountToken: false }),
+    new ServiceAccount({ metadata: meta(s.service), automountServiceAccountToken: false }),
     new Service({
       metadata: meta(s.service),
       spec: {
@@ -268,11 +262,7 @@ function storeObjects(store: DataStoreName, env: EnvConfig, catalog: readonly Se
           {
             from: users(store, catalog).map((u) => ({
               ...inNamespace(platform.appNamespace),
-              podSelector: {
-                matchLabels: {
-                  'app.kubernetes.io/instance': selectorLabels(u)['app.kubernetes.io/instance'] as string,
-                },
-              },
+              podSelector: { matchLabels: instanceLabels(u) },
             })),
             ports: tcp(s.port),
           },
@@ -344,7 +334,7 @@ function serviceEgress(env: EnvConfig, catalog: readonly ServiceSpec[]): KubeObj
           labels: serviceLabels(spec),
         },
         // By instance only: Flagger's -primary copy of a canary target (which serves) keeps the instance label.
-        spec: { podSelector: { matchLabels: instanceOf(spec) }, policyTypes: ['Egress'], egress },
+        spec: { podSelector: { matchLabels: instanceLabels(spec) }, policyTypes: ['Egress'], egress },
       });
     });
 }

@@ -13,6 +13,15 @@ export function selectorLabels(spec: Pick<ServiceSpec, 'name'>): Labels {
 }
 
 /**
+ * A service's pods by instance only: Flagger's `-primary` copy of a canary target keeps the instance label
+ * (only its name label changes), so this selects whichever of the two serves.
+ */
+export function instanceLabels(spec: Pick<ServiceSpec, 'name'>): Labels {
+  const key = 'app.kubernetes.io/instance';
+  return { [key]: selectorLabels(spec)[key] as string };
+}
+
+/**
  * The selector of a Flagger canary's primary pods: Flagger copies the target's pod labels and appends
  * `-primary` to the one selector label it recognises (`app.kubernetes.io/name`).
  */

@@ -24,7 +24,7 @@ import { platform } from './platform.ts';
 import { costModelFile, renderCostModel } from './pricing.ts';
 import { type KubeObject, ResourceSet } from './resource-set.ts';
 import { buildClusterSecretStore, externalSecretsValuesFile, secretStoreFolder } from './secret-store.ts';
-import { objectsOf, tenantObjects, tenantsFolder } from './tenancy.ts';
+import { objectsOf, tenantsFolder } from './tenancy.ts';
 import { verticalAutoscalerPatch } from './vertical-autoscaling.ts';
 import { imageName, topologySpread } from './workloads.ts';
 
@@ -143,13 +143,11 @@ export function platformDirs(
   ]);
   // One folder per tenant: the same guard rails by the same names in each tenant's namespace.
   if (env.tenants.length > 0) {
-    // One identity space across the tenants (a ResourceSet refuses a duplicate), then a folder each.
-    new ResourceSet().add(...tenantObjects(env));
-    const names = env.tenants.map((t) => t.name).sort();
-    dirs.set(tenantsFolder, kustomizeDir({ directories: names }));
-    for (const tenant of env.tenants) {
-      dirs.set(`${tenantsFolder}/${tenant.name}`, kustomizeDir({ objects: objectsOf(env, tenant) }));
-    }
+    const tenants = env.tenants.map((tenant) => ({ name: tenant.name, objects: objectsOf(env, tenant) }));
+    // One identity space across the tenants: a ResourceSet refuses a duplicate.
+    new ResourceSet().add(...tenants.flatMap((t) => t.objects));
+    dirs.set(tenantsFolder, kustomizeDir({ directories: tenants.map((t) => t.name).sort() }));
+    for (const t of tenants) dirs.set(`${tenantsFolder}/${t.name}`, kustomizeDir({ objects: t.objects }));
   }
   if (env.traffic.canary) dirs.set('canary', kustomizeDir({ objects: [buildCanary(env)] }));
   const nodeAutoscaler = clusterAutoscalerObjects(env);

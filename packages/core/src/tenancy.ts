@@ -13,7 +13,7 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { portOf, type ServiceName, serviceByName } from './catalog.ts';
 import type { EnvConfig, TenantConfig } from './env-config.ts';
-import { type Labels, selectorLabels } from './labels.ts';
+import { instanceLabels, type Labels } from './labels.ts';
 import { istiodEgressRule } from './mesh.ts';
 import { podSecurityLabels } from './namespaces.ts';
 import { dnsEgressRule, inNamespace, tcp } from './network-policies.ts';
@@ -38,15 +38,6 @@ function labels(tenant: TenantConfig, component: string): Labels {
     'app.kubernetes.io/managed-by': platform.managedBy,
     [tenantLabel]: tenant.name,
   };
-}
-
-/**
- * A service's pods as a tenant reaches them, by instance only: Flagger's `-primary` copy of a canary target
- * keeps the instance label (only its name label changes), so the same selector admits whichever serves.
- */
-function servicePods(name: ServiceName): Labels {
-  const instance = 'app.kubernetes.io/instance';
-  return { [instance]: selectorLabels({ name })[instance] as string };
 }
 
 function apiPort(name: ServiceName): number {
@@ -135,7 +126,10 @@ function networkPolicies(env: EnvConfig, tenant: TenantConfig): NetworkPolicy[] 
           policyTypes: ['Egress'],
           egress: [...tenant.allowedServices].sort().map((service) => ({
             to: [
-              { ...inNamespace(platform.appNamespace), podSelector: { matchLabels: servicePods(service) } },
+              {
+                ...inNamespace(platform.appNamespace),
+                podSelector: { matchLabels: instanceLabels({ name: service }) },
+              },
             ],
             ports: tcp(apiPort(service)),
           })),
@@ -162,7 +156,7 @@ function appSideAccess(env: EnvConfig, tenant: TenantConfig): KubeObject[] {
     const policy = new NetworkPolicy({
       metadata,
       spec: {
-        podSelector: { matchLabels: servicePods(service) },
+        podSelector: { matchLabels: instanceLabels({ name: service }) },
         policyTypes: ['Ingress'],
         ingress: [{ from: [inNamespace(tenantNamespace(tenant))], ports: tcp(apiPort(service)) }],
       },
@@ -173,7 +167,7 @@ function appSideAccess(env: EnvConfig, tenant: TenantConfig): KubeObject[] {
       new AuthorizationPolicy({
         metadata,
         spec: {
-          selector: { matchLabels: servicePods(service) },
+          selector: { matchLabels: instanceLabels({ name: service }) },
           action: 'ALLOW',
           rules: [
             {
@@ -194,69 +188,67 @@ export function tenantObjects(env: EnvConfig): KubeObject[] {
 
 /** One tenant's objects: its namespace and what is in it, and its access on the app side. */
 export function objectsOf(env: EnvConfig, tenant: TenantConfig): KubeObject[] {
-  {
-    const ns = tenantNamespace(tenant);
-    const meta = (name: string, component: string) => ({
-      name,
-      namespace: ns,
-      labels: labels(tenant, component),
-    });
-    return [
-      namespace(env, tenant),
-      new ResourceQuota({
-        metadata: meta('tenant-quota', 'quota'),
-        spec: {
-          hard: {
-            'requests.cpu': tenant.quota.cpu,
-            'requests.memory': tenant.quota.memory,
-            'limits.memory': tenant.quota.memory,
-            'requests.storage': tenant.quota.storage,
-            pods: String(tenant.quota.pods),
-            // Nothing of a tenant is reachable from outside the cluster except through the platform's Gateway.
-            'services.loadbalancers': '0',
-            'services.nodeports': '0',
-          },
+  const ns = tenantNamespace(tenant);
+  const meta = (name: string, component: string) => ({
+    name,
+    namespace: ns,
+    labels: labels(tenant, component),
+  });
+  return [
+    namespace(env, tenant),
+    new ResourceQuota({
+      metadata: meta('tenant-quota', 'quota'),
+      spec: {
+        hard: {
+          'requests.cpu': tenant.quota.cpu,
+          'requests.memory': tenant.quota.memory,
+          'limits.memory': tenant.quota.memory,
+          'requests.storage': tenant.quota.storage,
+          pods: String(tenant.quota.pods),
+          // Nothing of a tenant is reachable from outside the cluster except through the platform's Gateway.
+          'services.loadbalancers': '0',
+          'services.nodeports': '0',
         },
-      }),
-      // PriorityClasses are not guarded by RBAC: a tenant pod could name the platform's and preempt the app.
-      // No pod of a tenant may run at any class above batch.
-      new ResourceQuota({
-        metadata: meta('tenant-no-priority', 'quota'),
-        spec: {
-          hard: { pods: '0' },
-          scopeSelector: {
-            matchExpressions: [
-              {
-                scopeName: 'PriorityClass',
-                operator: 'In',
-                values: (['platform-critical', 'realtime', 'standard'] as const).map(
-                  (tier) => platform.priorityClasses[tier].name,
-                ),
-              },
-            ],
-          },
-        },
-      }),
-      new LimitRange({
-        metadata: meta('tenant-defaults', 'quota'),
-        spec: {
-          limits: [
+      },
+    }),
+    // PriorityClasses are not guarded by RBAC: a tenant pod could name the platform's and preempt the app.
+    // No pod of a tenant may run at any class above batch.
+    new ResourceQuota({
+      metadata: meta('tenant-no-priority', 'quota'),
+      spec: {
+        hard: { pods: '0' },
+        scopeSelector: {
+          matchExpressions: [
             {
-              type: 'Container',
-              defaultRequest: { cpu: '100m', memory: '128Mi' },
-              default: { memory: '256Mi' },
+              scopeName: 'PriorityClass',
+              operator: 'In',
+              values: (['platform-critical', 'realtime', 'standard'] as const).map(
+                (tier) => platform.priorityClasses[tier].name,
+              ),
             },
           ],
         },
-      }),
-      ...networkPolicies(env, tenant),
-      new Role({ metadata: meta(tenantRole, 'rbac'), rules: memberRules }),
-      new RoleBinding({
-        metadata: meta(tenantRole, 'rbac'),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: tenantRole },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: tenant.group }],
-      }),
-      ...appSideAccess(env, tenant),
-    ];
-  }
+      },
+    }),
+    new LimitRange({
+      metadata: meta('tenant-defaults', 'quota'),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: { cpu: '100m', memory: '128Mi' },
+            default: { memory: '256Mi' },
+          },
+        ],
+      },
+    }),
+    ...networkPolicies(env, tenant),
+    new Role({ metadata: meta(tenantRole, 'rbac'), rules: memberRules }),
+    new RoleBinding({
+      metadata: meta(tenantRole, 'rbac'),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: tenantRole },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: tenant.group }],
+    }),
+    ...appSideAccess(env, tenant),
+  ];
 }

@@ -43,7 +43,10 @@ export interface ModelSource {
 /** Keeps only `keep` of the spec properties of every version of a CRD. */
 function keepSpecFields(kind: string, keep: readonly string[]) {
   return (crd: Record<string, unknown>) => {
-    const c = crd as { spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: any } }[] } };
+    type Schema = { properties: { spec: { properties: Record<string, unknown> } } };
+    const c = crd as {
+      spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: Schema } }[] };
+    };
     if (c.spec.names.kind !== kind) return;
     for (const version of c.spec.versions) {
       const spec = version.schema.openAPIV3Schema.properties.spec;

@@ -1,18 +1,8 @@
 import { arr, describe, namespaceOf, obj, selectorMatches, spec, strings } from '../graph.ts';
-import type { Doc } from '../inputs.ts';
 import type { GraphRule, GraphViolation } from './rule.ts';
-
-type Labels = Record<string, string>;
 
 /** The tenant label value of a namespace no set contains: a selector that matches it matches future tenants. */
 const anotherTenant = 'another-tenant';
-
-const labelsOf = (doc: Doc | undefined, name: string): Labels => ({
-  'kubernetes.io/metadata.name': name,
-  ...Object.fromEntries(
-    Object.entries(obj(obj(doc?.object.metadata).labels)).map(([k, v]) => [k, String(v)]),
-  ),
-});
 
 /**
  * Isolation between tenants, as NetworkPolicies decide it. A tenant's namespace carries the tenant label
@@ -26,9 +16,8 @@ export const netpolCrossesTenants: GraphRule = {
   kinds: ['Namespace', 'NetworkPolicy'],
   check: (g, params) => {
     const label = String(params.tenantLabel);
-    const namespaces = g
-      .ofKind('Namespace')
-      .map((doc) => ({ name: String(doc.ref.name), labels: labelsOf(doc, String(doc.ref.name)) }));
+    // The namespaces the set (or the cluster, as declared) has, with their labels.
+    const namespaces = [...g.namespaces].map(([name, labels]) => ({ name, labels }));
     const tenantOf = new Map(
       namespaces.filter((n) => n.labels[label] !== undefined).map((n) => [n.name, n.labels[label] as string]),
     );

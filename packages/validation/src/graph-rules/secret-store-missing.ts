@@ -44,14 +44,7 @@ export const secretStoreMissing: GraphRule = {
       }
       if (kind !== 'ClusterSecretStore' || g.isProvided(store)) return [];
       const namespace = namespaceOf(doc);
-      const labels = {
-        'kubernetes.io/metadata.name': namespace,
-        ...Object.fromEntries(
-          Object.entries(obj(obj(g.find('Namespace', '', namespace)?.object.metadata).labels)).map(
-            ([k, v]) => [k, String(v)],
-          ),
-        ),
-      };
+      const labels = g.namespaces.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace };
       if (admits(store, namespace, labels)) return [];
       return [
         {
